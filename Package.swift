@@ -1,0 +1,57 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "kith",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "kith", targets: ["kith"]),
+        .executable(name: "kith-sample", targets: ["kith-sample"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // C libraries, confined to the targets that wrap them.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        // Pure layers.
+        .target(name: "KithIMAPWire"),
+        .target(name: "KithMail", dependencies: ["CLibCrypto"]),
+
+        // I/O layers.
+        .target(name: "KithIMAP", dependencies: [
+            "CCurl", "KithIMAPWire", .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "KithConfig", dependencies: ["TOMLKit"]),
+        .target(name: "KithArchive", dependencies: [
+            "KithMail", .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "KithHarvest", dependencies: [
+            "KithIMAP", "KithMail", "KithConfig", "KithArchive",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "KithCLI", dependencies: [
+            "KithHarvest", "KithConfig", "KithArchive", "KithMail",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "kith", dependencies: ["KithCLI"]),
+
+        // Test support: a private Dovecot and a generated mailbox, shared by tests and the demo.
+        .target(name: "KithTestSupport", dependencies: ["KithMail", "KithConfig"]),
+        .executableTarget(name: "kith-sample", dependencies: ["KithTestSupport"]),
+
+        .testTarget(name: "KithIMAPWireTests", dependencies: ["KithIMAPWire"]),
+        .testTarget(name: "KithMailTests", dependencies: ["KithMail"]),
+        .testTarget(name: "KithConfigTests", dependencies: ["KithConfig"]),
+        .testTarget(name: "KithArchiveTests", dependencies: ["KithArchive"]),
+        .testTarget(name: "KithIntegrationTests", dependencies: [
+            "KithTestSupport", "KithHarvest", "KithArchive", "KithConfig", "KithIMAP",
+        ]),
+    ]
+)

@@ -1,0 +1,4 @@
+#ifndef KITH_CLIBCRYPTO_SHIM_H
+#define KITH_CLIBCRYPTO_SHIM_H
+#include <openssl/sha.h>
+#endif

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// The `kith` command line: the only place that decides exit codes.
+public struct KithCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "kith",
+        abstract: "Keeps the people you corresponded with from every work mailbox you ever had."
+    )
+    public init() {}
+}

@@ -1,0 +1,47 @@
+import KithIMAPWire
+
+extension IMAPSession {
+    /// Fetches `items` for each UID range, keeping up to `window` commands in flight (pipelining).
+    ///
+    /// `onMessage` sees each FETCH reply as it arrives; `onRangeComplete` runs once the server has
+    /// confirmed a range with OK, in range order, which is when a caller may commit that range.
+    public func uidFetch(
+        ranges: [ClosedRange<UInt32>],
+        items: String,
+        window: Int = 4,
+        onMessage: (FetchAttributes) throws -> Void,
+        onRangeComplete: (ClosedRange<UInt32>) throws -> Void
+    ) throws {
+        var pending: [(tag: String, range: ClosedRange<UInt32>)] = []
+        var nextRange = 0
+        func fill() throws(IMAPError) {
+            while pending.count < max(1, window), nextRange < ranges.count {
+                let range = ranges[nextRange]
+                let tag = try send(.uidFetch(first: range.lowerBound, last: range.upperBound, items: items))
+                pending.append((tag, range))
+                nextRange += 1
+            }
+        }
+        try fill()
+        while let oldest = pending.first {
+            switch try readResponse() {
+            case .untagged(.fetch(_, let attributes)):
+                try onMessage(attributes)
+            case .untagged(.status(let status)) where status.kind == .bye:
+                throw IMAPError.bye(text: status.text)
+            case .untagged:
+                continue
+            case .tagged(let tag, let status):
+                guard tag == oldest.tag else { throw IMAPError.protocolViolation("completion for \(tag) before \(oldest.tag)") }
+                guard status.kind == .ok else {
+                    throw IMAPError.commandFailed(command: "UID FETCH \(oldest.range.lowerBound):\(oldest.range.upperBound)", status: status)
+                }
+                pending.removeFirst()
+                try onRangeComplete(oldest.range)
+                try fill()
+            case .continuation:
+                throw IMAPError.protocolViolation("unexpected continuation request during FETCH")
+            }
+        }
+    }
+}

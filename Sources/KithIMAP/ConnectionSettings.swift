@@ -1,0 +1,30 @@
+/// Where and how to log in to one IMAP account.
+public struct ConnectionSettings: Sendable {
+    /// `imaps://host[:port]` (implicit TLS) or `imap://host[:port]` (STARTTLS unless plaintext is allowed).
+    public var url: String
+    public var username: String
+    public var password: Secret
+    /// A PEM file of extra trusted CAs (`tls_ca_file`).
+    public var caFile: String?
+    /// Permit `imap://` without STARTTLS (tests, loopback-only servers).
+    public var allowPlaintext: Bool
+    public var connectTimeoutSeconds: Int
+    /// How long a read may wait for the next byte before the session fails with `IMAPError.timeout`.
+    public var readTimeoutSeconds: Int
+    public var parserOptions: ResponseParserOptions
+
+    public init(url: String, username: String, password: Secret, caFile: String? = nil, allowPlaintext: Bool = false,
+                connectTimeoutSeconds: Int = 30, readTimeoutSeconds: Int = 120, parserOptions: ResponseParserOptions = .init()) {
+        self.url = url
+        self.username = username
+        self.password = password
+        self.caFile = caFile
+        self.allowPlaintext = allowPlaintext
+        self.connectTimeoutSeconds = connectTimeoutSeconds
+        self.readTimeoutSeconds = readTimeoutSeconds
+        self.parserOptions = parserOptions
+    }
+}
+
+import KithIMAPWire
+public typealias ResponseParserOptions = ResponseParser.Options

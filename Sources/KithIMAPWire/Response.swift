@@ -1,0 +1,106 @@
+/// One server response (RFC 9051 section 7): tagged completion, untagged data, or a continuation request.
+public enum Response: Equatable, Sendable {
+    case tagged(tag: String, status: StatusResponse)
+    case untagged(UntaggedResponse)
+    case continuation(text: String)
+}
+
+/// The outcome word of a status response (RFC 9051 section 7.1).
+public enum StatusKind: String, Equatable, Sendable {
+    case ok = "OK", no = "NO", bad = "BAD", bye = "BYE", preauth = "PREAUTH"
+}
+
+/// A status response with its optional response code and human-readable text (RFC 9051 section 7.1).
+public struct StatusResponse: Equatable, Sendable {
+    public var kind: StatusKind
+    public var code: ResponseCode?
+    public var text: String
+
+    public init(kind: StatusKind, code: ResponseCode? = nil, text: String) {
+        self.kind = kind
+        self.code = code
+        self.text = text
+    }
+}
+
+/// A bracketed response code (RFC 9051 section 7.1); codes kith does not act on stay as `.other`.
+public enum ResponseCode: Equatable, Sendable {
+    case uidValidity(UInt32)
+    case uidNext(UInt32)
+    case readOnly
+    case readWrite
+    case capability([String])
+    case other(name: String, arguments: String?)
+}
+
+/// Untagged server data (RFC 9051 section 7.2-7.5) that kith reads; anything else is kept as `.other`.
+public enum UntaggedResponse: Equatable, Sendable {
+    case status(StatusResponse)
+    case capability([String])
+    case list(ListEntry)
+    case exists(UInt32)
+    case recent(UInt32)
+    case expunge(UInt32)
+    case fetch(sequence: UInt32, FetchAttributes)
+    case flags([String])
+    /// A response kith does not interpret, such as `SEARCH` or `ENABLED`; its literals were consumed whole.
+    case other(name: String, line: String)
+}
+
+/// One `LIST` reply (RFC 9051 section 7.3.1). `name` holds the raw mailbox name bytes as the server sent them.
+public struct ListEntry: Equatable, Sendable {
+    public var attributes: [String]
+    public var delimiter: UInt8?
+    public var name: [UInt8]
+
+    public init(attributes: [String], delimiter: UInt8?, name: [UInt8]) {
+        self.attributes = attributes
+        self.delimiter = delimiter
+        self.name = name
+    }
+
+    /// Whether the entry carries `attribute`, compared case-insensitively (`\Junk`, `\Noselect`...).
+    public func has(_ attribute: String) -> Bool {
+        attributes.contains { $0.caseInsensitiveCompare(attribute) }
+    }
+}
+
+/// The data items of one `FETCH` reply (RFC 9051 section 7.5.2).
+public struct FetchAttributes: Equatable, Sendable {
+    public var uid: UInt32?
+    public var internalDate: String?
+    public var flags: [String]?
+    public var size: UInt64?
+    /// `BODY[section]<origin>` items: the section text as sent (`HEADER.FIELDS (FROM TO)`) and its bytes (nil for NIL).
+    public var bodySections: [BodySection]
+
+    public init(uid: UInt32? = nil, internalDate: String? = nil, flags: [String]? = nil, size: UInt64? = nil, bodySections: [BodySection] = []) {
+        self.uid = uid
+        self.internalDate = internalDate
+        self.flags = flags
+        self.size = size
+        self.bodySections = bodySections
+    }
+}
+
+/// One `BODY[...]` or `BINARY[...]` item of a FETCH reply.
+public struct BodySection: Equatable, Sendable {
+    public var section: String
+    public var data: [UInt8]?
+
+    public init(section: String, data: [UInt8]?) {
+        self.section = section
+        self.data = data
+    }
+}
+
+extension String {
+    /// ASCII case-insensitive equality, as IMAP atoms compare.
+    func caseInsensitiveCompare(_ other: String) -> Bool {
+        self.utf8.count == other.utf8.count && zip(self.utf8, other.utf8).allSatisfy { asciiLower($0) == asciiLower($1) }
+    }
+}
+
+@inline(__always) func asciiLower(_ byte: UInt8) -> UInt8 {
+    byte >= 65 && byte <= 90 ? byte | 0x20 : byte
+}

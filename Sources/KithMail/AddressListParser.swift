@@ -1,0 +1,234 @@
+/// Parses RFC 5322 address lists (section 3.4), including the obsolete forms of section 4.4.
+///
+/// Lenient by design: a member that does not form an address is skipped, the rest of the list still
+/// parses, and nothing is ever returned that was not in the input. Input size is bounded by the caller.
+public enum AddressListParser {
+    /// Upper bound on members read from one field, so a hostile header cannot cost unbounded work.
+    public static let maximumMembers = 20_000
+
+    public static func parse(_ value: [UInt8]) -> [MailAddress] {
+        let tokens = tokenize(value)
+        var result: [MailAddress] = []
+        var member: [Token] = []
+        var angleDepth = 0
+        for token in tokens {
+            switch token.kind {
+            case .special(UInt8(ascii: "<")):
+                angleDepth += 1
+                member.append(token)
+            case .special(UInt8(ascii: ">")):
+                angleDepth = max(0, angleDepth - 1)
+                member.append(token)
+            case .special(UInt8(ascii: ",")) where angleDepth == 0,
+                 .special(UInt8(ascii: ";")) where angleDepth == 0:
+                if let address = mailbox(from: member) { result.append(address) }
+                member.removeAll(keepingCapacity: true)
+            case .special(UInt8(ascii: ":")) where angleDepth == 0 && !member.contains(.special(UInt8(ascii: "@"))):
+                // A group's display name ends here ("Team: a@x, b@y;"); its members follow.
+                member.removeAll(keepingCapacity: true)
+            default:
+                member.append(token)
+            }
+            if result.count >= maximumMembers { return result }
+        }
+        if let address = mailbox(from: member) { result.append(address) }
+        return result
+    }
+
+    // MARK: - Members
+
+    private static func mailbox(from tokens: [Token]) -> MailAddress? {
+        if let open = tokens.firstIndex(of: .special(UInt8(ascii: "<"))) {
+            let close = tokens[open...].firstIndex(of: .special(UInt8(ascii: ">"))) ?? tokens.endIndex
+            var inside = Array(tokens[(open + 1)..<close])
+            // obs-route: <@a,@b:user@host> keeps what follows the last colon.
+            if let colon = inside.lastIndex(of: .special(UInt8(ascii: ":"))) { inside = Array(inside[(colon + 1)...]) }
+            guard let email = addrSpec(inside) else { return nil }
+            let name = displayName(Array(tokens[..<open])) ?? commentName(Array(tokens[close...]))
+            return MailAddress(name: name.flatMap { cleanName($0, email: email) }, email: email)
+        }
+        guard let email = addrSpec(tokens) else { return nil }
+        return MailAddress(name: commentName(tokens).flatMap { cleanName($0, email: email) }, email: email)
+    }
+
+    /// `local@domain` from atoms, dots, quoted strings and domain literals; comments and spaces are ignored.
+    private static func addrSpec(_ tokens: [Token]) -> String? {
+        let parts = tokens.map(\.kind).filter {
+            if case .comment = $0 { return false }
+            return true
+        }
+        guard let at = parts.lastIndex(of: Kind.special(UInt8(ascii: "@"))) else { return nil }
+        var local = ""
+        for token in parts[..<at] {
+            switch token {
+            case .atom(let bytes): local += TextDecoding.headerText(bytes)
+            case .quoted(let bytes):
+                let text = TextDecoding.headerText(bytes)
+                local += isDotAtom(text) ? text : "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+            default: return nil
+            }
+        }
+        var domain = ""
+        for token in parts[(at + 1)...] {
+            switch token {
+            case .atom(let bytes): domain += TextDecoding.headerText(bytes)
+            case .domainLiteral(let bytes): domain += "[" + TextDecoding.headerText(bytes) + "]"
+            default: return nil
+            }
+        }
+        guard !local.isEmpty, !domain.isEmpty, !domain.hasPrefix("."), !domain.hasSuffix("."), !domain.contains("..") else { return nil }
+        guard !local.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return nil }
+        return (local + "@" + domain).lowercased()
+    }
+
+    private static func displayName(_ tokens: [Token]) -> String? {
+        var words: [String] = []
+        for token in tokens {
+            let text: String
+            switch token.kind {
+            case .atom(let bytes), .quoted(let bytes): text = TextDecoding.headerText(bytes)
+            case .special(let byte) where byte != UInt8(ascii: "<"): text = String(UnicodeScalar(byte))
+            default: continue
+            }
+            // Tokens the author wrote without a space between ("Doe@Home", "O'Brien") stay one word.
+            if token.spaceBefore || words.isEmpty { words.append(text) } else { words[words.count - 1] += text }
+        }
+        guard !words.isEmpty else { return nil }
+        return EncodedWord.decodePhrase(words)
+    }
+
+    /// `user@host (Real Name)`: the last non-empty comment serves as the name.
+    private static func commentName(_ tokens: [Token]) -> String? {
+        for token in tokens.reversed() {
+            if case .comment(let bytes) = token.kind {
+                let words = TextDecoding.headerText(bytes).split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+                if !words.isEmpty { return EncodedWord.decodePhrase(words) }
+            }
+        }
+        return nil
+    }
+
+    /// Strips control characters (a decoded `=0D=0A` must never reach the archive), folds spaces, drops names that are just the address.
+    static func cleanName(_ raw: String, email: String) -> String? {
+        var scalars = String.UnicodeScalarView()
+        var lastWasSpace = true
+        for scalar in raw.unicodeScalars {
+            let isSpace = scalar.properties.isWhitespace || scalar.value < 0x20 || (scalar.value >= 0x7F && scalar.value < 0xA0)
+            if isSpace {
+                if !lastWasSpace { scalars.append(" ") }
+                lastWasSpace = true
+            } else {
+                scalars.append(scalar)
+                lastWasSpace = false
+            }
+        }
+        var name = String(scalars)
+        while name.hasSuffix(" ") { name.removeLast() }
+        if name.count >= 2, let first = name.first, let last = name.last, (first == "'" && last == "'") || (first == "\"" && last == "\"") {
+            name = String(name.dropFirst().dropLast())
+        }
+        if name.isEmpty || name.lowercased() == email { return nil }
+        return name
+    }
+
+    private static func isDotAtom(_ text: String) -> Bool {
+        guard !text.isEmpty, !text.hasPrefix("."), !text.hasSuffix("."), !text.contains("..") else { return false }
+        return text.unicodeScalars.allSatisfy { scalar in
+            scalar.value > 0x7F || (scalar.value > 0x20 && !"()<>[]:;@\\,\"".unicodeScalars.contains(scalar))
+        }
+    }
+
+    // MARK: - Tokens
+
+    enum Kind: Equatable {
+        case atom([UInt8])
+        case quoted([UInt8])
+        case comment([UInt8])
+        case domainLiteral([UInt8])
+        case special(UInt8)
+    }
+
+    /// A lexical token and whether white space preceded it (display names keep the author's spacing).
+    struct Token: Equatable {
+        var kind: Kind
+        var spaceBefore: Bool
+
+        static func == (lhs: Token, rhs: Token) -> Bool { lhs.kind == rhs.kind }
+        static func special(_ byte: UInt8) -> Token { Token(kind: .special(byte), spaceBefore: false) }
+    }
+
+    static func tokenize(_ value: [UInt8]) -> [Token] {
+        var tokens: [Token] = []
+        var index = 0
+        let count = value.count
+        var spaceBefore = false
+        func emit(_ kind: Kind) {
+            tokens.append(Token(kind: kind, spaceBefore: spaceBefore))
+            spaceBefore = false
+        }
+        while index < count {
+            let byte = value[index]
+            switch byte {
+            case 0x20, 0x09, 0x0D, 0x0A, 0x00:
+                spaceBefore = true
+                index += 1
+            case UInt8(ascii: "\""):
+                var content: [UInt8] = []
+                index += 1
+                while index < count, value[index] != UInt8(ascii: "\"") {
+                    if value[index] == UInt8(ascii: "\\"), index + 1 < count { index += 1 }
+                    if value[index] != 0x0D && value[index] != 0x0A { content.append(value[index]) }
+                    index += 1
+                }
+                index += 1
+                emit(.quoted(content))
+            case UInt8(ascii: "("):
+                var depth = 1
+                var content: [UInt8] = []
+                index += 1
+                while index < count {
+                    let inner = value[index]
+                    if inner == UInt8(ascii: "\\"), index + 1 < count {
+                        content.append(value[index + 1])
+                        index += 2
+                        continue
+                    }
+                    if inner == UInt8(ascii: "(") { depth += 1 }
+                    if inner == UInt8(ascii: ")") {
+                        depth -= 1
+                        if depth == 0 { break }
+                    }
+                    content.append(inner)
+                    index += 1
+                }
+                index += 1
+                emit(.comment(content))
+                spaceBefore = true
+            case UInt8(ascii: "["):
+                let end = value[index...].firstIndex(of: UInt8(ascii: "]")) ?? count
+                emit(.domainLiteral(Array(value[(index + 1)..<min(end, count)])))
+                index = end + 1
+            case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "@"), UInt8(ascii: ","), UInt8(ascii: ";"),
+                 UInt8(ascii: ":"), UInt8(ascii: "]"), UInt8(ascii: ")"), UInt8(ascii: "\\"):
+                emit(.special(byte))
+                index += 1
+            default:
+                let start = index
+                while index < count, !isAtomBoundary(value[index]) { index += 1 }
+                emit(.atom(Array(value[start..<index])))
+            }
+        }
+        return tokens
+    }
+
+    @inline(__always) private static func isAtomBoundary(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x00, 0x09, 0x0A, 0x0D, 0x20, UInt8(ascii: "\""), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "<"), UInt8(ascii: ">"),
+             UInt8(ascii: "@"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: "["),
+             UInt8(ascii: "]"), UInt8(ascii: "\\"):
+            true
+        default:
+            false
+        }
+    }
+}

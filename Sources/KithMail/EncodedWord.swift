@@ -1,0 +1,121 @@
+/// RFC 2047 encoded words (`=?charset?Q|B?text?=`) in display names, with the RFC 2231 language suffix.
+public enum EncodedWord {
+    /// Decodes one encoded word, or nil when `word` is not a well-formed one (the caller keeps it as raw text).
+    public static func decode(_ word: Substring) -> String? {
+        guard word.hasPrefix("=?"), word.hasSuffix("?="), word.count >= 8 else { return nil }
+        let inner = word.dropFirst(2).dropLast(2)
+        let parts = inner.split(separator: "?", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3 else { return nil }
+        var charset = parts[0]
+        if let star = charset.firstIndex(of: "*") { charset = charset[..<star] }
+        guard !charset.isEmpty else { return nil }
+        let text = Array(parts[2].utf8)
+        let bytes: [UInt8]?
+        switch parts[1] {
+        case "Q", "q": bytes = quotedPrintable(text)
+        case "B", "b": bytes = base64(text)
+        default: bytes = nil
+        }
+        guard let bytes else { return nil }
+        return TextDecoding.decode(bytes, charset: String(charset))
+    }
+
+    /// Decodes every encoded word in a phrase; whitespace between two adjacent encoded words is dropped (RFC 2047 section 6.2).
+    public static func decodePhrase(_ words: [String]) -> String {
+        var result = ""
+        var previousWasEncoded = false
+        for word in words {
+            if word.contains("=?"), let decoded = decodeWithin(word) {
+                if !result.isEmpty && !previousWasEncoded { result += " " }
+                result += decoded
+                previousWasEncoded = true
+            } else {
+                if !result.isEmpty { result += " " }
+                result += word
+                previousWasEncoded = false
+            }
+        }
+        return result
+    }
+
+    /// Decodes a word that is one encoded word or several glued together; nil if any part is malformed.
+    private static func decodeWithin(_ word: String) -> String? {
+        if let whole = decode(word[...]) { return whole }
+        var result = ""
+        var rest = word[...]
+        while !rest.isEmpty {
+            guard rest.hasPrefix("=?"), let end = endOfEncodedWord(rest) else { return nil }
+            guard let decoded = decode(rest[..<end]) else { return nil }
+            result += decoded
+            rest = rest[end...]
+        }
+        return result
+    }
+
+    private static func endOfEncodedWord(_ text: Substring) -> Substring.Index? {
+        var questionMarks = 0
+        var index = text.index(text.startIndex, offsetBy: 2)
+        while index < text.endIndex {
+            if text[index] == "?" {
+                questionMarks += 1
+                let next = text.index(after: index)
+                if questionMarks >= 3, next < text.endIndex, text[next] == "=" { return text.index(after: next) }
+            }
+            index = text.index(after: index)
+        }
+        return nil
+    }
+
+    private static func quotedPrintable(_ text: [UInt8]) -> [UInt8]? {
+        var out: [UInt8] = []
+        var index = 0
+        while index < text.count {
+            let byte = text[index]
+            if byte == UInt8(ascii: "_") {
+                out.append(0x20)
+            } else if byte == UInt8(ascii: "=") {
+                guard index + 2 < text.count, let high = hexValue(text[index + 1]), let low = hexValue(text[index + 2]) else { return nil }
+                out.append(high << 4 | low)
+                index += 2
+            } else {
+                out.append(byte)
+            }
+            index += 1
+        }
+        return out
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - 48
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - 55
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - 87
+        default: nil
+        }
+    }
+
+    private static func base64(_ text: [UInt8]) -> [UInt8]? {
+        var out: [UInt8] = []
+        var bits: UInt32 = 0
+        var bitCount = 0
+        for byte in text {
+            let value: UInt32
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): value = UInt32(byte - 65)
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): value = UInt32(byte - 71)
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = UInt32(byte) + 4
+            case UInt8(ascii: "+"): value = 62
+            case UInt8(ascii: "/"): value = 63
+            case UInt8(ascii: "="): continue
+            default: return nil
+            }
+            bits = (bits << 6) | value
+            bitCount += 6
+            if bitCount >= 8 {
+                bitCount -= 8
+                out.append(UInt8(truncatingIfNeeded: bits >> UInt32(bitCount)))
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,81 @@
+/// Parses RFC 5322 `Date:` values (section 3.3, with the obsolete forms of 4.3) and IMAP INTERNALDATE.
+///
+/// Returns seconds since 1970 in UTC, or nil for anything that is not a plausible date.
+public enum MailDate {
+    private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    private static let zones: [String: Int] = [
+        "ut": 0, "utc": 0, "gmt": 0, "z": 0,
+        "edt": -4 * 60, "est": -5 * 60, "cdt": -5 * 60, "cst": -6 * 60,
+        "mdt": -6 * 60, "mst": -7 * 60, "pdt": -7 * 60, "pst": -8 * 60,
+    ]
+
+    /// `Tue, 1 Jul 2003 10:52:37 +0200`, `1 Jul 03 10:52 EDT`, `17-Jul-1996 02:44:25 -0700` and similar.
+    public static func parse(_ text: String) -> Int64? {
+        var fields = text.lowercased()
+            .split(whereSeparator: { " \t,-".contains($0) })
+            .map(String.init)
+        // Drop comments such as "(PST)" and a leading day name.
+        fields = fields.filter { !$0.hasPrefix("(") && !$0.hasSuffix(")") }
+        if let first = fields.first, first.count >= 3, first.allSatisfy(\.isLetter), !months.contains(String(first.prefix(3))) {
+            fields.removeFirst()
+        }
+        guard fields.count >= 4 else { return nil }
+        var dayIndex = 0
+        var monthIndex = 1
+        if Int(fields[0]) == nil, Int(fields[1]) != nil { (dayIndex, monthIndex) = (1, 0) }  // "Jul 1 2003"
+        guard let day = Int(fields[dayIndex]), (1...31).contains(day),
+              let month = months.firstIndex(of: String(fields[monthIndex].prefix(3))).map({ $0 + 1 }),
+              var year = Int(fields[2])
+        else { return nil }
+        if fields[2].count <= 2 { year += year < 50 ? 2000 : 1900 } else if fields[2].count == 3 { year += 1900 }
+        guard (1970...9999).contains(year) else { return nil }
+        let time = fields[3].split(separator: ":").map { Int($0) }
+        guard time.count >= 2, time.allSatisfy({ $0 != nil }) else { return nil }
+        let hour = time[0]!, minute = time[1]!, second = time.count > 2 ? time[2]! : 0
+        guard hour < 24, minute < 60, second <= 60 else { return nil }
+        var offsetMinutes = 0
+        if fields.count > 4 {
+            let zone = fields[4]
+            if let named = zones[zone] {
+                offsetMinutes = named
+            } else if zone.count == 4 || zone.count == 5, let value = Int(zone.suffix(4)) {
+                // The "-" of "-0700" was a separator; look at the original text for the sign.
+                let negative = text.contains("-" + zone.suffix(4))
+                offsetMinutes = (value / 100 * 60 + value % 100) * (negative ? -1 : 1)
+            }
+        }
+        let days = daysFromCivil(year: year, month: month, day: day)
+        return Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetMinutes * 60)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ`, the form every kith output uses.
+    public static func iso8601(_ seconds: Int64) -> String {
+        let days = Int(seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400)
+        let rest = Int(seconds - Int64(days) * 86_400)
+        let (year, month, day) = civilFromDays(days)
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(year)-\(two(month))-\(two(day))T\(two(rest / 3600)):\(two(rest / 60 % 60)):\(two(rest % 60))Z"
+    }
+
+    /// Days since 1970-01-01 (Howard Hinnant's algorithm).
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    static func civilFromDays(_ days: Int) -> (Int, Int, Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}
