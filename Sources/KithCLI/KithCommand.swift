@@ -4,7 +4,11 @@ import ArgumentParser
 public struct KithCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "kith",
-        abstract: "Keeps the people you corresponded with from every work mailbox you ever had."
+        abstract: "Keeps the people you corresponded with from every work mailbox you ever had.",
+        subcommands: [
+            HarvestCommand.self, ContactsCommand.self, ExportCommand.self, StatusCommand.self,
+            CheckConfigCommand.self, ParseHeadersCommand.self,
+        ]
     )
     public init() {}
 }

@@ -3,6 +3,8 @@
 /// The raw bytes stay the mailbox's identity; this is only what a person reads.
 public enum ModifiedUTF7 {
     public static func decode(_ raw: [UInt8]) -> String {
+        // Servers with UTF8=ACCEPT (RFC 6855) send names as UTF-8, which never needs "&" shifts.
+        if raw.contains(where: { $0 >= 0x80 }) { return String(decoding: raw, as: UTF8.self) }
         var result = ""
         var index = 0
         while index < raw.count {

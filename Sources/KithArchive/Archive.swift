@@ -1,0 +1,152 @@
+import Foundation
+import GRDB
+import KithMail
+
+/// The persistent SQLite archive of accounts, folders, messages and correspondents.
+///
+/// Writes happen in transactions that also move a folder's cursor, so a crash loses at most the
+/// batch in flight and never counts a message twice. Nothing is deleted when a server deletes mail.
+public final class Archive: Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    /// Opens the archive at `path`, creating it (0600, in a 0700 directory) when `create` is set.
+    public init(path: String, create: Bool = true) throws {
+        self.path = path
+        let manager = FileManager.default
+        if !manager.fileExists(atPath: path) {
+            guard create else {
+                throw ArchiveError(path: path, message: "no archive here yet; run `kith harvest` first")
+            }
+            let directory = (path as NSString).deletingLastPathComponent
+            if !manager.fileExists(atPath: directory) {
+                do {
+                    try manager.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                } catch {
+                    throw ArchiveError(path: path, message: "cannot create directory \(directory): \(error.localizedDescription)")
+                }
+            }
+            let descriptor = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+            guard descriptor >= 0 else { throw ArchiveError(path: path, message: "cannot create: \(String(cString: strerror(errno)))") }
+            close(descriptor)
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            try ArchiveSchema.migrator.migrate(pool)
+        } catch {
+            throw ArchiveError(path: path, message: "\(error)")
+        }
+    }
+
+    /// The id of account `name`, created on first use.
+    public func accountID(named name: String) throws -> Int64 {
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO account (name, created_at) VALUES (?, ?) ON CONFLICT(name) DO NOTHING",
+                           arguments: [name, Self.now()])
+            return try Int64.fetchOne(db, sql: "SELECT id FROM account WHERE name = ?", arguments: [name])!
+        }
+    }
+
+    /// Every folder the archive knows for the account, including those gone from the server.
+    public func folders(accountID: Int64) throws -> [FolderState] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM folder WHERE account_id = ? ORDER BY display_name", arguments: [accountID]).map(Self.folderState)
+        }
+    }
+
+    /// The folder's state, created with no cursor when first seen.
+    public func folder(accountID: Int64, name: [UInt8], displayName: String) throws -> FolderState {
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO folder (account_id, name, display_name) VALUES (?, ?, ?)
+                ON CONFLICT(account_id, name) DO UPDATE SET display_name = excluded.display_name
+                """, arguments: [accountID, Data(name), displayName])
+            let row = try Row.fetchOne(db, sql: "SELECT * FROM folder WHERE account_id = ? AND name = ?", arguments: [accountID, Data(name)])!
+            return Self.folderState(row)
+        }
+    }
+
+    /// Starts the folder over under a new UIDVALIDITY: the cursor goes to 0, archived messages stay.
+    public func resetFolder(id: Int64, uidValidity: UInt32) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE folder SET uidvalidity = ?, last_uid = 0 WHERE id = ?", arguments: [Int64(uidValidity), id])
+        }
+    }
+
+    /// Records what the server reported for the folder, without moving its cursor.
+    public func noteServerState(folderID: Int64, uidNext: UInt32?, serverCount: UInt32) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE folder SET uidnext = ?, server_count = ?, last_seen_at = ? WHERE id = ?",
+                           arguments: [uidNext.map { Int64($0) }, Int64(serverCount), Self.now(), folderID])
+        }
+    }
+
+    /// Stores a batch of messages and moves the folder's cursor to `lastUID`, all in one transaction.
+    ///
+    /// A message already archived (same identity, from another folder or an earlier UIDVALIDITY) only gains a location.
+    public func commit(_ messages: [ArchivedMessage], folderID: Int64, uidValidity: UInt32, lastUID: UInt32) throws {
+        try pool.write { db in
+            let insertMessage = try db.cachedStatement(sql: """
+                INSERT INTO message (identity, date, direction, automated, archived_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT(identity) DO NOTHING
+                """)
+            let findMessage = try db.cachedStatement(sql: "SELECT id FROM message WHERE identity = ?")
+            let insertLocation = try db.cachedStatement(sql: "INSERT OR IGNORE INTO message_location (folder_id, uidvalidity, uid, message_id) VALUES (?, ?, ?, ?)")
+            let insertAddress = try db.cachedStatement(sql: "INSERT INTO address (email) VALUES (?) ON CONFLICT(email) DO NOTHING")
+            let findAddress = try db.cachedStatement(sql: "SELECT id FROM address WHERE email = ?")
+            let insertLink = try db.cachedStatement(sql: "INSERT OR IGNORE INTO message_address (message_id, address_id, role, name) VALUES (?, ?, ?, ?)")
+            let archivedAt = Self.now()
+            var addressIDs: [String: Int64] = [:]
+            for message in messages {
+                try insertMessage.execute(arguments: [message.identity, message.date, message.direction.rawValue, message.automated, archivedAt])
+                let isNew = db.changesCount > 0
+                let messageID = try Int64.fetchOne(findMessage, arguments: [message.identity])!
+                try insertLocation.execute(arguments: [folderID, Int64(uidValidity), Int64(message.uid), messageID])
+                guard isNew else { continue }
+                for correspondent in message.correspondents {
+                    let addressID: Int64
+                    if let known = addressIDs[correspondent.email] {
+                        addressID = known
+                    } else {
+                        try insertAddress.execute(arguments: [correspondent.email])
+                        addressID = try Int64.fetchOne(findAddress, arguments: [correspondent.email])!
+                        addressIDs[correspondent.email] = addressID
+                    }
+                    try insertLink.execute(arguments: [messageID, addressID, correspondent.role.rawValue, correspondent.name])
+                }
+            }
+            try db.execute(sql: "UPDATE folder SET uidvalidity = ?, last_uid = MAX(last_uid, ?) WHERE id = ?",
+                           arguments: [Int64(uidValidity), Int64(lastUID), folderID])
+        }
+    }
+
+    /// Records the outcome of a harvest attempt for `status`.
+    public func recordHarvest(accountID: Int64, error: String?) throws {
+        try pool.write { db in
+            if let error {
+                try db.execute(sql: "UPDATE account SET last_attempt_at = ?, last_error = ? WHERE id = ?", arguments: [Self.now(), error, accountID])
+            } else {
+                try db.execute(sql: "UPDATE account SET last_attempt_at = ?, last_success_at = ?, last_error = NULL WHERE id = ?",
+                               arguments: [Self.now(), Self.now(), accountID])
+            }
+        }
+    }
+
+    static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
+
+    private static func folderState(_ row: Row) -> FolderState {
+        FolderState(
+            id: row["id"],
+            name: [UInt8]((row["name"] as Data?) ?? Data()),
+            displayName: row["display_name"],
+            uidValidity: (row["uidvalidity"] as Int64?).map { UInt32(truncatingIfNeeded: $0) },
+            lastUID: UInt32(truncatingIfNeeded: row["last_uid"] as Int64),
+            uidNext: (row["uidnext"] as Int64?).map { UInt32(truncatingIfNeeded: $0) },
+            serverCount: (row["server_count"] as Int64?).map { UInt32(truncatingIfNeeded: $0) })
+    }
+}

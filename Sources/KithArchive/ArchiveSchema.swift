@@ -1,0 +1,61 @@
+import GRDB
+
+/// The archive's schema as named migrations. A migration is frozen once released: add new ones, never edit old ones.
+enum ArchiveSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-accounts-folders-messages-addresses") { db in
+            try db.execute(sql: """
+                CREATE TABLE account (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    created_at INTEGER NOT NULL,
+                    last_attempt_at INTEGER,
+                    last_success_at INTEGER,
+                    last_error TEXT
+                );
+                CREATE TABLE folder (
+                    id INTEGER PRIMARY KEY,
+                    account_id INTEGER NOT NULL REFERENCES account(id),
+                    name BLOB NOT NULL,
+                    display_name TEXT NOT NULL,
+                    uidvalidity INTEGER,
+                    last_uid INTEGER NOT NULL DEFAULT 0,
+                    uidnext INTEGER,
+                    server_count INTEGER,
+                    last_seen_at INTEGER,
+                    UNIQUE (account_id, name)
+                );
+                CREATE TABLE message (
+                    id INTEGER PRIMARY KEY,
+                    identity TEXT NOT NULL UNIQUE,
+                    date INTEGER,
+                    direction TEXT NOT NULL CHECK (direction IN ('sent', 'received')),
+                    automated INTEGER NOT NULL,
+                    archived_at INTEGER NOT NULL
+                );
+                CREATE TABLE message_location (
+                    folder_id INTEGER NOT NULL REFERENCES folder(id),
+                    uidvalidity INTEGER NOT NULL,
+                    uid INTEGER NOT NULL,
+                    message_id INTEGER NOT NULL REFERENCES message(id),
+                    PRIMARY KEY (folder_id, uidvalidity, uid)
+                ) WITHOUT ROWID;
+                CREATE INDEX message_location_by_message ON message_location(message_id);
+                CREATE TABLE address (
+                    id INTEGER PRIMARY KEY,
+                    email TEXT NOT NULL UNIQUE
+                );
+                CREATE TABLE message_address (
+                    message_id INTEGER NOT NULL REFERENCES message(id),
+                    address_id INTEGER NOT NULL REFERENCES address(id),
+                    role TEXT NOT NULL CHECK (role IN ('from', 'sender', 'reply-to', 'to', 'cc', 'bcc')),
+                    name TEXT,
+                    PRIMARY KEY (message_id, address_id, role)
+                ) WITHOUT ROWID;
+                CREATE INDEX message_address_by_address ON message_address(address_id);
+                """)
+        }
+        return migrator
+    }
+}

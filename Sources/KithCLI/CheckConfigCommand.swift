@@ -1,0 +1,27 @@
+import ArgumentParser
+import KithConfig
+
+/// `kith check-config`: validate and show what was understood, never a secret.
+struct CheckConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "check-config", abstract: "Validate the configuration and print what kith understood.")
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        let config = try options.loadConfig()
+        print("files: \(config.files.joined(separator: ", "))")
+        print("archive: \(config.archive.path)")
+        for account in config.accounts {
+            print("account \"\(account.name)\" (\(account.location))")
+            print("  url: \(account.url)")
+            print("  username: \(account.username)")
+            print("  password from: \(account.password)")
+            print("  addresses: \(account.addresses.joined(separator: ", "))")
+            if account.allowPlaintext { print("  allow_plaintext: true") }
+            if let ca = account.tlsCAFile { print("  tls_ca_file: \(ca)") }
+            if !account.folders.include.isEmpty { print("  folders.include: \(account.folders.include.joined(separator: ", "))") }
+            if !account.folders.exclude.isEmpty { print("  folders.exclude: \(account.folders.exclude.joined(separator: ", "))") }
+        }
+        print("ok: \(config.accounts.count) accounts")
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import KithArchive
+import KithConfig
+import Logging
+
+/// Options every subcommand takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "Configuration file (default: $KITH_CONFIG, then $XDG_CONFIG_HOME/kith/kith.toml, then /etc/kith/kith.toml).")
+    var config: String?
+
+    @Option(name: .long, help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "notice"
+
+    var configPath: String { config ?? ConfigLoader.defaultPath() }
+
+    /// Loads the configuration, or prints every problem and exits with status 2.
+    func loadConfig() throws -> Config {
+        do {
+            return try ConfigLoader.load(path: configPath)
+        } catch let error as ConfigError {
+            for problem in error.problems { printError(problem.description) }
+            throw ExitCode(2)
+        }
+    }
+
+    /// Opens the configured archive for reading, or exits with one clear line.
+    func openArchive(_ config: Config) throws -> Archive {
+        do {
+            return try Archive(path: config.archive.path, create: false)
+        } catch {
+            printError("\(error)")
+            throw ExitCode(2)
+        }
+    }
+
+    func makeLogger() throws -> Logger {
+        guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
+            printError("--log-level: unknown level \"\(logLevel)\"")
+            throw ExitCode(2)
+        }
+        var logger = Logger(label: "kith") { _ in StderrLogHandler() }
+        logger.logLevel = level
+        return logger
+    }
+}
+
+/// Writes one `kith: message` line to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("kith: \(message)\n".utf8))
+}

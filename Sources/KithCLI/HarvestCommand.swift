@@ -1,0 +1,47 @@
+import ArgumentParser
+import KithArchive
+import KithConfig
+import KithHarvest
+
+/// `kith harvest`: one pass over all (or one) accounts.
+struct HarvestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "harvest",
+        abstract: "Fetch new message headers from every account and archive their correspondents.")
+
+    @OptionGroup var options: GlobalOptions
+
+    @Option(help: "Harvest only this account.")
+    var account: String?
+
+    func run() throws {
+        let config = try options.loadConfig()
+        let logger = try options.makeLogger()
+        var accounts = config.accounts
+        if let account {
+            guard let chosen = config.account(named: account) else {
+                printError("no account named \"\(account)\" in \(config.files.joined(separator: ", "))")
+                throw ExitCode(2)
+            }
+            accounts = [chosen]
+        }
+        let archive: Archive
+        let lock: ArchiveLock
+        do {
+            lock = try ArchiveLock(archivePath: config.archive.path)
+            archive = try Archive(path: config.archive.path)
+        } catch {
+            printError("\(error)")
+            throw ExitCode(2)
+        }
+        defer { withExtendedLifetime(lock) {} }
+        let harvester = Harvester(archive: archive, logger: logger)
+        var failed = false
+        for account in accounts {
+            let report = harvester.harvest(account)
+            print(report.summary)
+            if report.error != nil { failed = true }
+        }
+        if failed { throw ExitCode(1) }
+    }
+}

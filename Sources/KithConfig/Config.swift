@@ -1,0 +1,76 @@
+/// Everything kith read from its configuration: the archive and one entry per work mailbox.
+public struct Config: Sendable {
+    public var archive: ArchiveSettings
+    public var accounts: [AccountConfig]
+    /// The main file and the drop-in files that were read, in order.
+    public var files: [String]
+
+    public func account(named name: String) -> AccountConfig? {
+        accounts.first { $0.name == name }
+    }
+}
+
+/// `[archive]`: where the archive lives.
+public struct ArchiveSettings: Sendable {
+    /// Absolute path of the SQLite archive.
+    public var path: String
+}
+
+/// One `[[account]]`: a work mailbox to harvest.
+public struct AccountConfig: Sendable {
+    public var name: String
+    public var url: String
+    public var username: String
+    public var password: PasswordSource
+    /// The owner's addresses in this account, lowercased: never archived as contacts; mail from them is "sent".
+    public var addresses: [String]
+    public var allowPlaintext: Bool
+    public var tlsCAFile: String?
+    public var folders: FolderSelection
+    /// Where the block starts, for messages about it.
+    public var location: SourceLocation
+}
+
+/// Which folders to harvest: glob patterns over decoded folder names (`*` and `?`).
+public struct FolderSelection: Sendable, Equatable {
+    /// When non-empty, only folders matching one of these (special-use exclusions no longer apply).
+    public var include: [String]
+    /// Folders matching one of these are skipped.
+    public var exclude: [String]
+
+    public init(include: [String] = [], exclude: [String] = []) {
+        self.include = include
+        self.exclude = exclude
+    }
+}
+
+/// Where an account's password comes from; the password itself is never stored in the config.
+public enum PasswordSource: Sendable, Equatable, CustomStringConvertible {
+    case file(String)
+    case command(String)
+    case environment(String)
+    /// A systemd credential: `$CREDENTIALS_DIRECTORY/NAME` (`LoadCredential=`).
+    case credential(String)
+
+    public var description: String {
+        switch self {
+        case .file(let path): "password_file \(path)"
+        case .command(let command): "password_command \(command)"
+        case .environment(let name): "password_env \(name)"
+        case .credential(let name): "password_credential \(name)"
+        }
+    }
+}
+
+/// A file and line, for messages that point at configuration.
+public struct SourceLocation: Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+
+    public init(file: String, line: Int) {
+        self.file = file
+        self.line = line
+    }
+
+    public var description: String { "\(file):\(line)" }
+}

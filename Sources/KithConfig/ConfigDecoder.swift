@@ -1,0 +1,229 @@
+import Foundation
+import TOMLKit
+
+/// Turns parsed TOML tables into `Config` values, collecting every problem with its file and line.
+struct ConfigDecoder {
+    let environment: [String: String]
+    var problems: [ConfigProblem] = []
+    var accounts: [AccountConfig] = []
+    private var archivePath: (value: String, location: SourceLocation)?
+
+    private static let topLevelKeys: Set<String> = ["archive", "account"]
+    private static let archiveKeys: Set<String> = ["path"]
+    private static let accountKeys: Set<String> = [
+        "name", "url", "username", "password_file", "password_command", "password_env", "password_credential",
+        "addresses", "allow_plaintext", "tls_ca_file", "folders",
+    ]
+    private static let folderKeys: Set<String> = ["include", "exclude"]
+    private static let passwordKeys = ["password_file", "password_command", "password_env", "password_credential"]
+
+    init(environment: [String: String]) {
+        self.environment = environment
+    }
+
+    mutating func decodeMain(text: String, file: String) {
+        guard let (table, lines) = parse(text: text, file: file) else { return }
+        for key in table.keys where !Self.topLevelKeys.contains(key) {
+            report(file, lines.line(path: "", key: key), nil, key, "unknown key")
+        }
+        if let archive = table["archive"] {
+            if let archiveTable = archive.table {
+                for key in archiveTable.keys where !Self.archiveKeys.contains(key) {
+                    report(file, lines.line(path: "archive", key: key), nil, "archive.\(key)", "unknown key")
+                }
+                if let path = archiveTable["path"] {
+                    let location = SourceLocation(file: file, line: lines.line(path: "archive", key: "path"))
+                    if let value = path.string, !value.isEmpty {
+                        archivePath = (value, location)
+                    } else {
+                        problems.append(ConfigProblem(location: location, key: "archive.path", message: "expected a non-empty string"))
+                    }
+                }
+            } else {
+                report(file, lines.line(path: "", key: "archive"), nil, "archive", "expected a table")
+            }
+        }
+        decodeAccounts(table, lines: lines, file: file)
+    }
+
+    /// A drop-in holds `[[account]]` blocks only.
+    mutating func decodeDropIn(text: String, file: String) {
+        guard let (table, lines) = parse(text: text, file: file) else { return }
+        for key in table.keys where key != "account" {
+            report(file, lines.line(path: "", key: key), nil, key, "unknown key (a file in accounts.d holds [[account]] blocks only)")
+        }
+        decodeAccounts(table, lines: lines, file: file)
+    }
+
+    mutating func validateAcrossFiles() {
+        var seen: [String: SourceLocation] = [:]
+        for account in accounts {
+            if let first = seen[account.name] {
+                problems.append(ConfigProblem(location: account.location, account: account.name, key: "name",
+                                              message: "duplicate account name (first defined at \(first))"))
+            } else {
+                seen[account.name] = account.location
+            }
+        }
+    }
+
+    func archive(baseDirectory: String) -> ArchiveSettings {
+        if let path = archivePath?.value { return ArchiveSettings(path: Self.absolute(path, base: baseDirectory)) }
+        return ArchiveSettings(path: Self.defaultArchivePath(environment: environment))
+    }
+
+    /// `$STATE_DIRECTORY/archive.sqlite` under systemd, else `$XDG_STATE_HOME/kith/archive.sqlite` (or `~/.local/state/...`).
+    static func defaultArchivePath(environment: [String: String]) -> String {
+        if let state = environment["STATE_DIRECTORY"]?.split(separator: ":").first { return "\(state)/archive.sqlite" }
+        if let xdg = environment["XDG_STATE_HOME"], !xdg.isEmpty { return "\(xdg)/kith/archive.sqlite" }
+        return "\(environment["HOME"] ?? "/var/lib")/.local/state/kith/archive.sqlite"
+    }
+
+    static func absolute(_ path: String, base: String) -> String {
+        if path.hasPrefix("/") { return path }
+        if path.hasPrefix("~/"), let home = ProcessInfo.processInfo.environment["HOME"] { return home + path.dropFirst() }
+        return ((base.isEmpty ? "." : base) as NSString).appendingPathComponent(path)
+    }
+
+    // MARK: - Accounts
+
+    private mutating func decodeAccounts(_ table: TOMLTable, lines: SourceLines, file: String) {
+        guard let value = table["account"] else { return }
+        guard let array = value.array else {
+            report(file, lines.line(path: "", key: "account"), nil, "account", "expected [[account]] blocks")
+            return
+        }
+        for (index, element) in array.enumerated() {
+            guard let block = element.table else {
+                report(file, lines.line(path: "", key: "account"), nil, "account", "expected a table")
+                continue
+            }
+            if let account = decodeAccount(block, index: index, lines: lines, file: file) { accounts.append(account) }
+        }
+    }
+
+    private mutating func decodeAccount(_ block: TOMLTable, index: Int, lines: SourceLines, file: String) -> AccountConfig? {
+        let startCount = problems.count
+        let blockLine = lines.line(path: "account", accountIndex: index)
+        let name = block["name"]?.string
+        let label = name ?? "#\(index + 1)"
+        func line(_ key: String) -> Int { lines.line(path: "account", accountIndex: index, key: key) }
+        func problem(_ key: String?, _ message: String) {
+            problems.append(ConfigProblem(location: SourceLocation(file: file, line: key.map(line) ?? blockLine), account: label, key: key, message: message))
+        }
+        func string(_ key: String, required: Bool) -> String? {
+            guard let value = block[key] else {
+                if required { problem(nil, "missing required key \"\(key)\"") }
+                return nil
+            }
+            guard let text = value.string else {
+                problem(key, "expected a string, found \(value.type)")
+                return nil
+            }
+            return text
+        }
+
+        for key in block.keys where !Self.accountKeys.contains(key) { problem(key, "unknown key") }
+
+        if let name {
+            if name.isEmpty || !name.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) {
+                problem("name", "use letters, digits, \".\", \"_\" or \"-\" only")
+            }
+        } else if block["name"] != nil {
+            problem("name", "expected a string")
+        } else {
+            problem(nil, "missing required key \"name\"")
+        }
+
+        let url = string("url", required: true)
+        if let url {
+            let lower = url.lowercased()
+            if !(lower.hasPrefix("imaps://") || lower.hasPrefix("imap://")) {
+                problem("url", "unsupported scheme in \"\(url)\": use imaps:// or imap://")
+            } else if URLComponents(string: url)?.host?.isEmpty ?? true {
+                problem("url", "no host in \"\(url)\"")
+            }
+        }
+        let username = string("username", required: true)
+
+        let givenSources = Self.passwordKeys.filter { block[$0] != nil }
+        var password: PasswordSource?
+        if givenSources.isEmpty {
+            problem(nil, "no password source: set one of password_file, password_command, password_env, password_credential")
+        } else if givenSources.count > 1 {
+            problem(givenSources[1], "only one password source may be set, found \(givenSources.joined(separator: " and "))")
+        } else if let value = string(givenSources[0], required: true) {
+            if value.isEmpty { problem(givenSources[0], "must not be empty") }
+            switch givenSources[0] {
+            case "password_file": password = .file(Self.absolute(value, base: (file as NSString).deletingLastPathComponent))
+            case "password_command": password = .command(value)
+            case "password_env": password = .environment(value)
+            default: password = .credential(value)
+            }
+        }
+
+        var addresses: [String] = []
+        if let value = block["addresses"] {
+            if let array = value.array, array.allSatisfy({ $0.string != nil }) {
+                addresses = array.compactMap { $0.string?.lowercased().trimmingCharacters(in: .whitespaces) }
+                for address in addresses where !address.contains("@") { problem("addresses", "\"\(address)\" is not an e-mail address") }
+            } else {
+                problem("addresses", "expected an array of strings")
+            }
+        } else if let username, username.contains("@") {
+            addresses = [username.lowercased()]
+        } else {
+            problem(nil, "missing \"addresses\" (the owner's addresses in this account), and the username is not an address")
+        }
+
+        var allowPlaintext = false
+        if let value = block["allow_plaintext"] {
+            if let flag = value.bool { allowPlaintext = flag } else { problem("allow_plaintext", "expected true or false, found \(value.type)") }
+        }
+        let caFile = string("tls_ca_file", required: false).map { Self.absolute($0, base: (file as NSString).deletingLastPathComponent) }
+
+        var folders = FolderSelection()
+        if let value = block["folders"] {
+            if let table = value.table {
+                for key in table.keys where !Self.folderKeys.contains(key) {
+                    problems.append(ConfigProblem(location: SourceLocation(file: file, line: lines.line(path: "account.folders", accountIndex: index, key: key)),
+                                                  account: label, key: "folders.\(key)", message: "unknown key"))
+                }
+                for key in ["include", "exclude"] {
+                    guard let list = table[key] else { continue }
+                    if let array = list.array, array.allSatisfy({ $0.string != nil }) {
+                        let patterns = array.compactMap(\.string)
+                        if key == "include" { folders.include = patterns } else { folders.exclude = patterns }
+                    } else {
+                        problems.append(ConfigProblem(location: SourceLocation(file: file, line: lines.line(path: "account.folders", accountIndex: index, key: key)),
+                                                      account: label, key: "folders.\(key)", message: "expected an array of strings"))
+                    }
+                }
+            } else {
+                problem("folders", "expected a table with include and exclude")
+            }
+        }
+
+        guard problems.count == startCount, let name, let url, let username, let password else { return nil }
+        return AccountConfig(name: name, url: url, username: username, password: password, addresses: addresses,
+                             allowPlaintext: allowPlaintext, tlsCAFile: caFile, folders: folders,
+                             location: SourceLocation(file: file, line: blockLine))
+    }
+
+    // MARK: - Helpers
+
+    private mutating func parse(text: String, file: String) -> (TOMLTable, SourceLines)? {
+        do {
+            return (try TOMLTable(string: text), SourceLines(text: text))
+        } catch let error as TOMLParseError {
+            problems.append(ConfigProblem(location: SourceLocation(file: file, line: error.source.begin.line), message: "TOML syntax: \(error.description)"))
+        } catch {
+            problems.append(ConfigProblem(location: SourceLocation(file: file, line: 0), message: "TOML syntax: \(error)"))
+        }
+        return nil
+    }
+
+    private mutating func report(_ file: String, _ line: Int, _ account: String?, _ key: String, _ message: String) {
+        problems.append(ConfigProblem(location: SourceLocation(file: file, line: line), account: account, key: key, message: message))
+    }
+}

@@ -1,0 +1,25 @@
+/// What one account's harvest did.
+public struct HarvestReport: Sendable {
+    public var account: String
+    public var foldersHarvested = 0
+    public var foldersUnchanged = 0
+    /// FETCH replies archived in this run (copies of known messages included).
+    public var messagesFetched = 0
+    /// Distinct messages new to the archive.
+    public var newMessages = 0
+    public var seconds: Double = 0
+    /// Folder patterns from the config that matched no folder on the server.
+    public var unmatchedPatterns: [String] = []
+    public var error: HarvestError?
+
+    public init(account: String) {
+        self.account = account
+    }
+
+    /// One line for people: `acme: 3 folders, 120 new messages (2 unchanged) in 0.4 s`.
+    public var summary: String {
+        if let error { return "\(account): FAILED after \(newMessages) new messages: \(error)" }
+        let seconds = (self.seconds * 100).rounded() / 100
+        return "\(account): \(foldersHarvested) folders read, \(foldersUnchanged) unchanged, \(newMessages) new messages in \(seconds) s"
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import KithArchive
+import KithConfig
+import KithIMAP
+import KithIMAPWire
+import Logging
+
+/// Harvests one account: log in through libcurl, walk the folders read-only, fetch new headers in
+/// pipelined UID chunks, and commit each chunk with its folder cursor.
+///
+/// Blocking; call it from a thread that may block.
+public struct Harvester {
+    public var chunkSize: UInt32 = 1000
+    public var pipelineWindow = 4
+    public var readTimeoutSeconds = 120
+    public var connectTimeoutSeconds = 30
+    public var environment = ProcessInfo.processInfo.environment
+
+    private let archive: Archive
+    private let logger: Logger
+
+    public init(archive: Archive, logger: Logger) {
+        self.archive = archive
+        self.logger = logger
+    }
+
+    /// Harvests `account`. Failures end up in the report (and the archive's account row), never thrown:
+    /// other accounts go on, and committed work stays.
+    public func harvest(_ account: AccountConfig) -> HarvestReport {
+        var report = HarvestReport(account: account.name)
+        let start = Date()
+        var currentFolder: String?
+        var currentRange: ClosedRange<UInt32>?
+        var accountID: Int64?
+        do {
+            accountID = try archive.accountID(named: account.name)
+            let password = try account.password.resolve(environment: environment) { warning in
+                logger.warning("\(warning)", metadata: ["account": "\(account.name)"])
+            }
+            if account.allowPlaintext && account.url.lowercased().hasPrefix("imap://") {
+                logger.warning("connecting without TLS (allow_plaintext = true)", metadata: ["account": "\(account.name)"])
+            }
+            let session = try IMAPSession(ConnectionSettings(
+                url: account.url, username: account.username, password: Secret(password), caFile: account.tlsCAFile,
+                allowPlaintext: account.allowPlaintext, connectTimeoutSeconds: connectTimeoutSeconds,
+                readTimeoutSeconds: readTimeoutSeconds,
+                parserOptions: ResponseParserOptions(maxLiteralSize: MessageExtractor.maximumHeaderBytes * 4)))
+            defer { session.logout() }
+            let policy = FolderPolicy(selection: account.folders)
+            let extractor = MessageExtractor(ownerAddresses: account.addresses)
+            let entries = try session.listMailboxes()
+            let names = entries.map { ModifiedUTF7.decode($0.name) }
+            report.unmatchedPatterns = (account.folders.include + account.folders.exclude).filter { pattern in
+                !names.contains { FolderPolicy.matches($0, pattern: pattern) }
+            }
+            for pattern in report.unmatchedPatterns {
+                logger.warning("folders pattern \"\(pattern)\" matches no folder on the server", metadata: ["account": "\(account.name)"])
+            }
+            let before = try archive.messageCount()
+            for (entry, displayName) in zip(entries, names) where policy.includes(entry, displayName: displayName) {
+                currentFolder = displayName
+                currentRange = nil
+                let folder = try archive.folder(accountID: accountID!, name: entry.name, displayName: displayName)
+                let server = try session.examine(entry.name)
+                let plan = FolderSyncPlan.make(folder: folder, server: server, chunkSize: chunkSize)
+                if let newValidity = plan.resetTo, folder.uidValidity != nil {
+                    logger.notice("UIDVALIDITY changed; re-reading the folder (archived messages are kept, none counted twice)",
+                                  metadata: ["account": "\(account.name)", "folder": "\(displayName)", "uidvalidity": "\(newValidity)"])
+                }
+                if let newValidity = plan.resetTo { try archive.resetFolder(id: folder.id, uidValidity: newValidity) }
+                try archive.noteServerState(folderID: folder.id, uidNext: server.uidNext, serverCount: server.exists)
+                guard !plan.ranges.isEmpty else {
+                    report.foldersUnchanged += 1
+                    continue
+                }
+                report.foldersHarvested += 1
+                var pending: [ArchivedMessage] = []
+                var rangeIndex = 0
+                currentRange = plan.ranges.first
+                try session.uidFetch(ranges: plan.ranges, items: MessageExtractor.fetchItems, window: pipelineWindow, onMessage: { attributes in
+                    guard let uid = attributes.uid else { return }
+                    let headers = attributes.bodySections.first { $0.section.uppercased().hasPrefix("HEADER") }?.data ?? []
+                    pending.append(extractor.extract(headerBytes: headers, uid: uid, internalDate: attributes.internalDate))
+                }, onRangeComplete: { range in
+                    // Replies arrive in order, so everything up to this range's end belongs to finished ranges.
+                    let done = pending.filter { $0.uid <= range.upperBound }
+                    pending.removeAll { $0.uid <= range.upperBound }
+                    // Without UIDNEXT the range is open-ended: the cursor moves only as far as what was seen.
+                    let cursor = server.uidNext == nil ? (done.map(\.uid).max() ?? 0) : range.upperBound
+                    try archive.commit(done, folderID: folder.id, uidValidity: server.uidValidity, lastUID: cursor)
+                    report.messagesFetched += done.count
+                    rangeIndex += 1
+                    currentRange = rangeIndex < plan.ranges.count ? plan.ranges[rangeIndex] : nil
+                })
+            }
+            currentFolder = nil
+            report.newMessages = try archive.messageCount() - before
+            report.seconds = Date().timeIntervalSince(start)
+            try archive.recordHarvest(accountID: accountID!, error: nil)
+        } catch {
+            let (reason, retry) = Self.describe(error)
+            report.error = HarvestError(account: account.name, folder: currentFolder, uidRange: currentRange, reason: reason, retry: retry)
+            report.seconds = Date().timeIntervalSince(start)
+            if let accountID { try? archive.recordHarvest(accountID: accountID, error: report.error!.description) }
+            logger.error("\(report.error!)")
+        }
+        return report
+    }
+
+    private static func describe(_ error: Error) -> (String, IMAPError.RetryClass) {
+        switch error {
+        case let imap as IMAPError: (imap.description, imap.retryClass)
+        case let password as PasswordError: (password.description, .never)
+        case let archive as ArchiveError: (archive.description, .later)
+        default: ("\(error)", .later)
+        }
+    }
+}

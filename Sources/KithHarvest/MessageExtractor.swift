@@ -1,0 +1,78 @@
+import KithArchive
+import KithMail
+
+/// Turns one fetched header block into what the archive keeps. The harvest and `kith parse-headers` share it.
+public struct MessageExtractor: Sendable {
+    /// The header fields a harvest fetches, and all that extraction reads.
+    public static let headerFields = [
+        "FROM", "SENDER", "REPLY-TO", "TO", "CC", "BCC", "DATE", "MESSAGE-ID", "IN-REPLY-TO", "LIST-ID", "PRECEDENCE", "AUTO-SUBMITTED",
+    ]
+
+    /// `UID FETCH` items: the UID, the arrival date (for mail without a usable Date:) and the headers, without setting \Seen.
+    public static var fetchItems: String {
+        "UID INTERNALDATE BODY.PEEK[HEADER.FIELDS (\(headerFields.joined(separator: " ")))]"
+    }
+
+    /// Headers longer than this are cut before parsing: a hostile header cannot cost unbounded work.
+    public static let maximumHeaderBytes = 1 << 20
+
+    private static let roleFields: [String: Correspondent.Role] = [
+        "from": .from, "sender": .sender, "reply-to": .replyTo, "to": .to, "cc": .cc, "bcc": .bcc,
+    ]
+
+    /// The owner's addresses, lowercased.
+    public let ownerAddresses: Set<String>
+
+    public init(ownerAddresses: some Sequence<String>) {
+        self.ownerAddresses = Set(ownerAddresses.map { $0.lowercased() })
+    }
+
+    /// Extracts identity, date, direction, automation and correspondents (owner excluded, header order, one per address and role).
+    public func extract(headerBytes: [UInt8], uid: UInt32 = 0, internalDate: String? = nil) -> ArchivedMessage {
+        let headers = HeaderBlock(headerBytes.prefix(Self.maximumHeaderBytes))
+        var correspondents: [Correspondent] = []
+        var seen: Set<Correspondent> = []
+        var fromAddresses: [String] = []
+        var senderAddresses: [String] = []
+        for field in headers.fields {
+            guard let role = Self.roleFields[field.name] else { continue }
+            for address in AddressListParser.parse(field.value) {
+                if role == .from { fromAddresses.append(address.email) }
+                if role == .sender { senderAddresses.append(address.email) }
+                guard !ownerAddresses.contains(address.email) else { continue }
+                let correspondent = Correspondent(email: address.email, name: address.name, role: role)
+                let key = Correspondent(email: address.email, name: nil, role: role)
+                if seen.insert(key).inserted { correspondents.append(correspondent) }
+            }
+        }
+        let author = fromAddresses.first ?? senderAddresses.first
+        let direction: ArchivedMessage.Direction = author.map(ownerAddresses.contains) == true ? .sent : .received
+        let date = headers.first("date").flatMap { MailDate.parse(TextDecoding.headerText($0)) }
+            ?? internalDate.flatMap(MailDate.parse)
+        return ArchivedMessage(identity: Self.identity(headers, raw: headerBytes), date: date, direction: direction,
+                               automated: AutomatedSender.isAutomated(headers), uid: uid, correspondents: correspondents)
+    }
+
+    /// The Message-ID without angle brackets; when absent, a digest of the fetched header block,
+    /// which is the same for every copy of the message in every folder.
+    static func identity(_ headers: HeaderBlock, raw: [UInt8]) -> String {
+        if let value = headers.first("message-id") {
+            var text = TextDecoding.headerText(value).trimmingCharacters(in: .whitespaces)
+            if let open = text.firstIndex(of: "<"), let close = text[open...].firstIndex(of: ">") {
+                text = String(text[text.index(after: open)..<close])
+            }
+            text = text.trimmingCharacters(in: .whitespaces)
+            if !text.isEmpty { return text }
+        }
+        var normalised: [UInt8] = []
+        for field in headers.fields {
+            normalised += Array(field.name.utf8)
+            normalised.append(UInt8(ascii: ":"))
+            normalised += field.value.filter { $0 != 0x0D && $0 != 0x0A }
+            normalised.append(0x0A)
+        }
+        return "sha256:" + Digest.sha256Hex(normalised)
+    }
+}
+
+import Foundation

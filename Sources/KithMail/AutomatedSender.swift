@@ -1,0 +1,36 @@
+/// Rules that tell machines from people by their headers and addresses.
+public enum AutomatedSender {
+    private static let noReplyLocalParts: Set<String> = [
+        "noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "do_not_reply",
+        "mailer-daemon", "postmaster", "notification", "notifications", "bounce", "bounces",
+    ]
+
+    /// A local part such as `noreply`, `no-reply+abc`, `mailer-daemon` or `bounces-123`.
+    public static func hasNoReplyLocalPart(_ email: String) -> Bool {
+        guard let at = email.lastIndex(of: "@") else { return false }
+        let local = email[..<at].lowercased()
+        if noReplyLocalParts.contains(local) { return true }
+        // Sub-addressing and VERP-style suffixes: "bounces+1234", "noreply-42".
+        let stem = local.split(whereSeparator: { $0 == "+" || $0 == "=" }).first.map(String.init) ?? local
+        if noReplyLocalParts.contains(stem) { return true }
+        return noReplyLocalParts.contains { stem.hasPrefix($0 + "-") || stem.hasPrefix($0 + "_") || stem.hasPrefix($0 + ".") }
+    }
+
+    /// Whether a header block marks its message as automated: List-Id, `Precedence: bulk|list|junk`,
+    /// or `Auto-Submitted` other than `no` (RFC 3834).
+    public static func isAutomated(_ headers: HeaderBlock) -> Bool {
+        if headers.first("list-id") != nil { return true }
+        if let precedence = headers.first("precedence") {
+            let value = TextDecoding.headerText(precedence).trimmingCharacters(in: .whitespaces).lowercased()
+            if ["bulk", "list", "junk"].contains(value) { return true }
+        }
+        if let autoSubmitted = headers.first("auto-submitted") {
+            let value = TextDecoding.headerText(autoSubmitted).lowercased()
+            let keyword = value.split(whereSeparator: { $0 == ";" || $0 == " " || $0 == "(" }).first.map(String.init) ?? ""
+            if !keyword.isEmpty, keyword != "no" { return true }
+        }
+        return false
+    }
+}
+
+import Foundation
