@@ -36,6 +36,19 @@ public final class DovecotServer: @unchecked Sendable {
 
     deinit { stop() }
 
+    /// Leaves the server running after this object is released (the demo keeps it for `kith-sample stop`).
+    public func detach() { running = false }
+
+    /// Stops the Dovecot whose state lives under `root`, if one runs.
+    public static func stop(root: URL) {
+        let pidFile = root.appendingPathComponent("run/master.pid").path
+        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+              let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
+        kill(pid, SIGTERM)
+        let deadline = Date().addingTimeInterval(10)
+        while isAlive(pid), Date() < deadline { usleep(20_000) }
+    }
+
     /// The Maildir of `user` (INBOX); other folders are `.Name` directories inside it.
     public func maildir(_ user: String = "owner") -> URL { root.appendingPathComponent("mail/\(user)") }
 
@@ -57,12 +70,7 @@ public final class DovecotServer: @unchecked Sendable {
     public func stop() {
         guard running else { return }
         running = false
-        let pidFile = root.appendingPathComponent("run/master.pid").path
-        guard let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
-              let pid = pid_t(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
-        kill(pid, SIGTERM)
-        let deadline = Date().addingTimeInterval(10)
-        while Self.isAlive(pid), Date() < deadline { usleep(20_000) }
+        Self.stop(root: root)
     }
 
     /// Makes files written since the last `start()` belong to the mail user again.

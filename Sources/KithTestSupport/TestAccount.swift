@@ -1,0 +1,52 @@
+import Foundation
+
+/// A Dovecot seeded with a sample mailbox and a kith config pointing at it: what most integration tests start from.
+public final class TestAccount: @unchecked Sendable {
+    public let server: DovecotServer
+    public let directory: URL
+    public let configPath: String
+    public let archivePath: String
+    public let password = "owner-secret-pw"
+    public private(set) var mailbox: SampleMailbox
+
+    public init(messages: Int, seed: UInt64 = 7, extraAccountLines: String = "") throws {
+        server = try DovecotServer(users: ["owner": password])
+        directory = server.root.appendingPathComponent("kith")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        mailbox = SampleMailbox.generate(count: messages, seed: seed)
+        try mailbox.write(to: server.maildir())
+        try server.start()
+        archivePath = directory.appendingPathComponent("state/archive.sqlite").path
+        let passwordFile = directory.appendingPathComponent("acme.password").path
+        FileManager.default.createFile(atPath: passwordFile, contents: Data((password + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        configPath = directory.appendingPathComponent("kith.toml").path
+        let config = """
+        [archive]
+        path = "\(archivePath)"
+
+        [[account]]
+        name = "acme"
+        url = "\(server.url)"
+        username = "owner"
+        password_file = "\(passwordFile)"
+        addresses = ["me@acme.example", "Firstname.Lastname@acme.example"]
+        allow_plaintext = true
+        \(extraAccountLines)
+
+        """
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// Delivers more generated mail (distinct from what is there) while the server runs.
+    @discardableResult
+    public func deliver(messages count: Int, seed: UInt64 = 7) throws -> SampleMailbox {
+        let more = SampleMailbox.generate(count: count, seed: seed, firstIndex: mailbox.messages.count + 100_000)
+        let offset = mailbox.messages.count
+        for (index, message) in more.messages.enumerated() {
+            try message.write(to: server.maildir(), fileName: "\(1_700_000_000 + offset + index).M\(offset + index)P2.kith")
+        }
+        try server.fixOwnership()
+        mailbox.messages += more.messages
+        return more
+    }
+}
