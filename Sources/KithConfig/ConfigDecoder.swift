@@ -146,7 +146,7 @@ struct ConfigDecoder {
         }
         let username = string("username", required: true)
 
-        let givenSources = Self.passwordKeys.filter { block[$0] != nil }
+        let givenSources = Self.passwordKeys.filter { block[$0] != nil }.sorted { line($0) < line($1) }
         var password: PasswordSource?
         if givenSources.isEmpty {
             problem(nil, "no password source: set one of password_file, password_command, password_env, password_credential")

@@ -61,9 +61,13 @@ public enum AddressListParser {
         var local = ""
         for token in parts[..<at] {
             switch token {
-            case .atom(let bytes): local += TextDecoding.headerText(bytes)
+            case .atom(let bytes):
+                // Two words side by side need a dot between them ("john . doe" is obs-local-part; "john doe" is not).
+                if !local.isEmpty, !local.hasSuffix("."), bytes.first != UInt8(ascii: ".") { return nil }
+                local += TextDecoding.headerText(bytes)
             case .quoted(let bytes):
                 let text = TextDecoding.headerText(bytes)
+                guard !text.isEmpty else { return nil }
                 local += isDotAtom(text) ? text : "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
             default: return nil
             }
@@ -71,8 +75,12 @@ public enum AddressListParser {
         var domain = ""
         for token in parts[(at + 1)...] {
             switch token {
-            case .atom(let bytes): domain += TextDecoding.headerText(bytes)
-            case .domainLiteral(let bytes): domain += "[" + TextDecoding.headerText(bytes) + "]"
+            case .atom(let bytes):
+                if !domain.isEmpty, !domain.hasSuffix("."), bytes.first != UInt8(ascii: ".") { return nil }
+                domain += TextDecoding.headerText(bytes)
+            case .domainLiteral(let bytes):
+                guard domain.isEmpty, bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "[") && $0 != UInt8(ascii: "\\") }) else { return nil }
+                domain += "[" + TextDecoding.headerText(bytes) + "]"
             default: return nil
             }
         }
@@ -205,8 +213,12 @@ public enum AddressListParser {
                 emit(.comment(content))
                 spaceBefore = true
             case UInt8(ascii: "["):
-                let end = value[index...].firstIndex(of: UInt8(ascii: "]")) ?? count
-                emit(.domainLiteral(Array(value[(index + 1)..<min(end, count)])))
+                guard let end = value[index...].firstIndex(of: UInt8(ascii: "]")) else {
+                    emit(.special(byte))  // an unclosed literal makes its member invalid, nothing more
+                    index += 1
+                    continue
+                }
+                emit(.domainLiteral(Array(value[(index + 1)..<end])))
                 index = end + 1
             case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "@"), UInt8(ascii: ","), UInt8(ascii: ";"),
                  UInt8(ascii: ":"), UInt8(ascii: "]"), UInt8(ascii: ")"), UInt8(ascii: "\\"):
@@ -214,11 +226,37 @@ public enum AddressListParser {
                 index += 1
             default:
                 let start = index
-                while index < count, !isAtomBoundary(value[index]) { index += 1 }
+                while index < count {
+                    if let end = encodedWordEnd(value, from: index) {
+                        // An encoded word is one word even when a broken sender left specials raw in it.
+                        index = end
+                        continue
+                    }
+                    if isAtomBoundary(value[index]) { break }
+                    index += 1
+                }
                 emit(.atom(Array(value[start..<index])))
             }
         }
         return tokens
+    }
+
+    /// The index just past `=?charset?enc?text?=` starting at `index`, if one starts there (no white space, at most 256 bytes).
+    private static func encodedWordEnd(_ value: [UInt8], from index: Int) -> Int? {
+        guard index + 1 < value.count, value[index] == UInt8(ascii: "="), value[index + 1] == UInt8(ascii: "?") else { return nil }
+        var questionMarks = 1
+        var position = index + 2
+        let limit = min(value.count, index + 256)
+        while position < limit {
+            let byte = value[position]
+            if byte <= 0x20 || byte == 0x7F { return nil }
+            if byte == UInt8(ascii: "?") {
+                questionMarks += 1
+                if questionMarks >= 4, position + 1 < value.count, value[position + 1] == UInt8(ascii: "=") { return position + 2 }
+            }
+            position += 1
+        }
+        return nil
     }
 
     @inline(__always) private static func isAtomBoundary(_ byte: UInt8) -> Bool {

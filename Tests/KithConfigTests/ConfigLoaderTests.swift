@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+@testable import KithConfig
+
+/// Writes `main` (and drop-ins) to a fresh directory and loads it.
+private func load(_ main: String, dropIns: [String: String] = [:], environment: [String: String] = [:]) throws -> (Config?, [String], String) {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kith-config-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory.appendingPathComponent("accounts.d"), withIntermediateDirectories: true)
+    let path = directory.appendingPathComponent("kith.toml").path
+    try main.write(toFile: path, atomically: true, encoding: .utf8)
+    for (name, text) in dropIns {
+        try text.write(toFile: directory.appendingPathComponent("accounts.d/\(name)").path, atomically: true, encoding: .utf8)
+    }
+    do {
+        return (try ConfigLoader.load(path: path, environment: environment), [], path)
+    } catch let error as ConfigError {
+        return (nil, error.problems.map(\.description), path)
+    }
+}
+
+private let goodAccount = """
+    [[account]]
+    name = "acme"
+    url = "imaps://imap.acme.example"
+    username = "me@acme.example"
+    password_env = "ACME_PW"
+    """
+
+@Suite struct ConfigLoaderTests {
+    @Test func readsAGoodConfigWithDropIns() throws {
+        let (config, problems, path) = try load("""
+            [archive]
+            path = "state/archive.sqlite"
+
+            \(goodAccount)
+            addresses = ["Me@Acme.example", "first.last@acme.example"]
+            [account.folders]
+            exclude = ["Archive/*"]
+            """, dropIns: ["old.toml": """
+            [[account]]
+            name = "old"
+            url = "imap://mail.old.example:143"
+            username = "jdoe@old.example"
+            password_command = "echo secret"
+            """])
+        #expect(problems == [])
+        let loaded = try #require(config)
+        #expect(loaded.archive.path == (path as NSString).deletingLastPathComponent + "/state/archive.sqlite")
+        #expect(loaded.accounts.map(\.name) == ["acme", "old"])
+        #expect(loaded.accounts[0].addresses == ["me@acme.example", "first.last@acme.example"])
+        #expect(loaded.accounts[0].folders.exclude == ["Archive/*"])
+        #expect(loaded.accounts[1].addresses == ["jdoe@old.example"], "the username stands in for missing addresses")
+        #expect(loaded.accounts[1].password == .command("echo secret"))
+        #expect(loaded.accounts[1].location.line == 1)
+    }
+
+    @Test(arguments: [
+        ("\(goodAccount)\ncolour = \"blue\"", ":6: account \"acme\": colour: unknown key"),
+        ("\(goodAccount)\nallow_plaintext = \"yes\"", ":6: account \"acme\": allow_plaintext: expected true or false, found string"),
+        ("[[account]]\nname = \"a\"\nurl = \"pop3://x.example\"\nusername = \"u@x.example\"\npassword_env = \"P\"", ":3: account \"a\": url: unsupported scheme"),
+        ("\(goodAccount)\n\(goodAccount)", ":6: account \"acme\": name: duplicate account name (first defined at "),
+        ("[[account]]\nname = \"a\"\nurl = \"imaps://x.example\"\nusername = \"u@x.example\"", ":1: account \"a\": no password source"),
+        ("[[account]]\nname = \"a\"\nurl = \"imaps://x.example\"\nusername = \"u@x.example\"\npassword_env = \"P\"\npassword_file = \"/p\"", "account \"a\": password_file: only one password source may be set"),
+        ("[[account]]\nname = \"a\"\nurl = \"imaps://x.example\"\nusername = \"u\"\npassword_env = \"P\"", ":1: account \"a\": missing \"addresses\""),
+        ("[archive]\npath = 5", ":2: archive.path: expected a non-empty string"),
+        ("[archive]\npath = \"x\"\nnoise = 1", ":3: archive.noise: unknown key"),
+        ("[[account]]\nname = \"a\"\nurl = \"imaps://x.example\nusername = 1", ":3: TOML syntax"),
+        ("\(goodAccount)\nfolders = { include = \"INBOX\" }", ":6: account \"acme\": folders.include: expected an array of strings"),
+        ("[[account]]\nname = \"bad name\"\nurl = \"imaps://x.example\"\nusername = \"u@x.example\"\npassword_env = \"P\"", ":2: account \"bad name\": name: use letters"),
+    ])
+    func reportsEachProblemWithFileLineAndKey(text: String, expected: String) throws {
+        let (config, problems, path) = try load(text)
+        #expect(config == nil)
+        #expect(problems.contains { $0.hasPrefix(path) && $0.contains(expected) }, "got \(problems)")
+    }
+
+    @Test func reportsAllProblemsAtOnce() throws {
+        let (_, problems, _) = try load("[[account]]\nname = \"a\"\nurl = \"ftp://x\"\nusername = 3\nbogus = 1")
+        #expect(problems.count >= 4, "\(problems)")
+    }
+
+    @Test func dropInProblemsNameTheDropInFile() throws {
+        let (_, problems, _) = try load(goodAccount, dropIns: ["b.toml": "[archive]\npath = \"x\""])
+        #expect(problems.contains { $0.contains("accounts.d/b.toml:1: archive: unknown key") }, "\(problems)")
+    }
+
+    @Test func passwordSourcesResolveAndFailClearly() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kith-pw-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent("pw").path
+        FileManager.default.createFile(atPath: file, contents: Data("s3cret\n".utf8), attributes: [.posixPermissions: 0o644])
+        var warnings: [String] = []
+        #expect(try PasswordSource.file(file).resolve { warnings.append($0) } == "s3cret")
+        #expect(warnings.count == 1 && warnings[0].contains("chmod 600"))
+        #expect(try PasswordSource.command("printf '  tok  \\n'").resolve() == "tok")
+        #expect(try PasswordSource.environment("X").resolve(environment: ["X": "v"]) == "v")
+        try "cred".write(toFile: directory.appendingPathComponent("acme").path, atomically: true, encoding: .utf8)
+        #expect(try PasswordSource.credential("acme").resolve(environment: ["CREDENTIALS_DIRECTORY": directory.path]) == "cred")
+        #expect(throws: PasswordError.self) { try PasswordSource.command("echo oops >&2; exit 3").resolve() }
+        #expect(throws: PasswordError.self) { try PasswordSource.command("sleep 5").resolve(commandTimeoutSeconds: 1) }
+        #expect(throws: PasswordError.self) { try PasswordSource.environment("MISSING").resolve(environment: [:]) }
+        do {
+            _ = try PasswordSource.command("echo oops >&2; exit 3").resolve()
+        } catch {
+            #expect("\(error)".contains("status 3") && "\(error)".contains("oops"))
+        }
+    }
+}
