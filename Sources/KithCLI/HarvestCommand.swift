@@ -14,6 +14,9 @@ struct HarvestCommand: ParsableCommand {
     @Option(help: "Harvest only this account.")
     var account: String?
 
+    @Option(help: "UIDs per UID FETCH command; each chunk commits on its own.")
+    var chunkSize: UInt32 = 1000
+
     func run() throws {
         let config = try options.loadConfig()
         let logger = try options.makeLogger()
@@ -35,7 +38,8 @@ struct HarvestCommand: ParsableCommand {
             throw ExitCode(2)
         }
         defer { withExtendedLifetime(lock) {} }
-        let harvester = Harvester(archive: archive, logger: logger)
+        var harvester = Harvester(archive: archive, logger: logger)
+        harvester.chunkSize = max(1, chunkSize)
         var failed = false
         for account in accounts {
             let report = harvester.harvest(account)

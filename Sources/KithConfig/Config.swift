@@ -29,6 +29,20 @@ public struct AccountConfig: Sendable {
     public var folders: FolderSelection
     /// Where the block starts, for messages about it.
     public var location: SourceLocation
+
+    public init(name: String, url: String, username: String, password: PasswordSource, addresses: [String],
+                allowPlaintext: Bool = false, tlsCAFile: String? = nil, folders: FolderSelection = FolderSelection(),
+                location: SourceLocation = SourceLocation(file: "<built-in>", line: 0)) {
+        self.name = name
+        self.url = url
+        self.username = username
+        self.password = password
+        self.addresses = addresses.map { $0.lowercased() }
+        self.allowPlaintext = allowPlaintext
+        self.tlsCAFile = tlsCAFile
+        self.folders = folders
+        self.location = location
+    }
 }
 
 /// Which folders to harvest: glob patterns over decoded folder names (`*` and `?`).

@@ -25,8 +25,9 @@ public enum IMAPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .timeout, .connectionClosed, .bye: .now
         case .wire, .protocolViolation, .commandFailed: .later
         case .curl(let code, _):
-            // 67 login denied, 60/58/35 certificate and TLS problems, 1/3 bad URL: a retry will not help.
-            [1, 3, 35, 58, 60, 67, 77].contains(code) ? .never : .later
+            // 67 login denied, 60/58/35/77 certificate and TLS problems, 64 STARTTLS refused, 1/3 bad URL:
+            // a retry will not help until someone changes something.
+            [1, 3, 35, 58, 60, 64, 67, 77].contains(code) ? .never : .later
         }
     }
 

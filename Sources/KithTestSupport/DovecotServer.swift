@@ -10,6 +10,8 @@ import Glibc
 public final class DovecotServer: @unchecked Sendable {
     public let root: URL
     public let port: Int
+    /// With TLS: the plain `imap` port where STARTTLS is offered (`port` is then `imaps`).
+    public let starttlsPort: Int
     public let users: [String: String]
     /// Set when the server listens with implicit TLS (`imaps`) and STARTTLS, using these files.
     public let tls: TLSFiles?
@@ -30,6 +32,9 @@ public final class DovecotServer: @unchecked Sendable {
         self.tls = tls
         self.root = try root ?? Self.makeTemporaryDirectory(prefix: "kith-dovecot")
         port = try Self.freeLoopbackPort()
+        var second = port
+        while tls != nil && second == port { second = try Self.freeLoopbackPort() }
+        starttlsPort = second
         try FileManager.default.createDirectory(at: self.root.appendingPathComponent("mail"), withIntermediateDirectories: true)
         try writeConfiguration()
     }
@@ -53,7 +58,7 @@ public final class DovecotServer: @unchecked Sendable {
     public func maildir(_ user: String = "owner") -> URL { root.appendingPathComponent("mail/\(user)") }
 
     public var url: String { tls == nil ? "imap://127.0.0.1:\(port)" : "imaps://localhost:\(port)" }
-    public var starttlsURL: String { "imap://localhost:\(port)" }
+    public var starttlsURL: String { "imap://localhost:\(starttlsPort)" }
 
     public func start() throws {
         try Shell.run("/bin/chown", ["-R", "mail:mail", root.appendingPathComponent("mail").path])
@@ -125,7 +130,7 @@ public final class DovecotServer: @unchecked Sendable {
           chroot =
           inet_listener imap {
             address = 127.0.0.1
-            port = \(tls == nil ? port : 0)
+            port = \(starttlsPort)
           }
           inet_listener imaps {
             address = 127.0.0.1

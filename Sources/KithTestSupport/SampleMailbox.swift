@@ -50,6 +50,13 @@ public struct SampleMessage: Sendable {
         /// The display name as written in the header (quoted, RFC 2047-encoded...), or nil.
         public var writtenName: String?
 
+        public init(email: String, written: String, name: String?, writtenName: String?) {
+            self.email = email
+            self.written = written
+            self.name = name
+            self.writtenName = writtenName
+        }
+
         public var header: String {
             guard let writtenName else { return written }
             return "\(writtenName) <\(written)>"
@@ -74,6 +81,26 @@ public struct SampleMessage: Sendable {
     public var automated: Bool
     public var sent: Bool
     public var seen: Bool
+
+    public init(folder: String, logicalID: String, messageID: String?, date: Int64?, dateHeader: String?, internalDate: Int64,
+                from: [Address], to: [Address], cc: [Address], bcc: [Address], replyTo: [Address] = [], extraHeaders: [String] = [],
+                automated: Bool, sent: Bool, seen: Bool) {
+        self.folder = folder
+        self.logicalID = logicalID
+        self.messageID = messageID
+        self.date = date
+        self.dateHeader = dateHeader
+        self.internalDate = internalDate
+        self.from = from
+        self.to = to
+        self.cc = cc
+        self.bcc = bcc
+        self.replyTo = replyTo
+        self.extraHeaders = extraHeaders
+        self.automated = automated
+        self.sent = sent
+        self.seen = seen
+    }
 
     func render() -> String {
         var lines: [String] = []

@@ -26,6 +26,13 @@ func expectArchiveMatchesModel(_ archive: Archive, _ mailbox: SampleMailbox, sou
     }
 }
 
+/// The account's config, a fresh archive for it, and a harvester writing there.
+func openHarvest(_ account: TestAccount) throws -> (AccountConfig, Archive, Harvester) {
+    let config = try ConfigLoader.load(path: account.configPath)
+    let archive = try Archive(path: config.archive.path)
+    return (config.accounts[0], archive, Harvester(archive: archive, logger: quietLogger()))
+}
+
 @Suite(.serialized) struct HarvestTests {
     @Test func firstHarvestArchivesEveryNumberAndChangesNoFlag() throws {
         let account = try TestAccount(messages: 400)
@@ -50,21 +57,19 @@ func expectArchiveMatchesModel(_ archive: Archive, _ mailbox: SampleMailbox, sou
 
     @Test func secondHarvestAddsExactlyTheNewMailAndThirdDoesNothing() throws {
         let account = try TestAccount(messages: 150, seed: 11)
-        let config = try ConfigLoader.load(path: account.configPath)
-        let archive = try Archive(path: config.archive.path)
-        let harvester = Harvester(archive: archive, logger: quietLogger())
-        #expect(harvester.harvest(config.accounts[0]).error == nil)
+        let (acme, archive, harvester) = try openHarvest(account)
+        #expect(harvester.harvest(acme).error == nil)
         let before = try archive.messageCount()
 
         let more = try account.deliver(messages: 60, seed: 12)
-        let second = harvester.harvest(config.accounts[0])
+        let second = harvester.harvest(acme)
         #expect(second.error == nil, "\(second.summary)")
         let newDistinct = Set(more.messages.filter { SampleMailbox.harvestedFolders.contains($0.folder) }.map(\.logicalID))
         #expect(second.newMessages == newDistinct.count)
         #expect(try archive.messageCount() == before + newDistinct.count)
         try expectArchiveMatchesModel(archive, account.mailbox)
 
-        let third = harvester.harvest(config.accounts[0])
+        let third = harvester.harvest(acme)
         #expect(third.error == nil)
         #expect(third.newMessages == 0)
         #expect(third.foldersHarvested == 0, "an unchanged folder must be skipped without FETCH")
