@@ -15,7 +15,11 @@ struct CheckConfigCommand: ParsableCommand {
             print("account \"\(account.name)\" (\(account.location))")
             print("  url: \(account.url)")
             print("  username: \(account.username)")
-            print("  password from: \(account.password)")
+            if account.auth.usesToken {
+                print("  auth: \(account.auth.rawValue), token from: \(account.password)")
+            } else {
+                print("  password from: \(account.password)")
+            }
             print("  addresses: \(account.addresses.joined(separator: ", "))")
             if account.allowPlaintext { print("  allow_plaintext: true") }
             if let ca = account.tlsCAFile { print("  tls_ca_file: \(ca)") }

@@ -21,7 +21,9 @@ public struct AccountConfig: Sendable {
     public var name: String
     public var url: String
     public var username: String
+    /// The password's source; with OAuth2, the command that prints a fresh access token.
     public var password: PasswordSource
+    public var auth: AuthMechanism
     /// The owner's addresses in this account, lowercased: never archived as contacts; mail from them is "sent".
     public var addresses: [String]
     public var allowPlaintext: Bool
@@ -30,19 +32,29 @@ public struct AccountConfig: Sendable {
     /// Where the block starts, for messages about it.
     public var location: SourceLocation
 
-    public init(name: String, url: String, username: String, password: PasswordSource, addresses: [String],
-                allowPlaintext: Bool = false, tlsCAFile: String? = nil, folders: FolderSelection = FolderSelection(),
+    public init(name: String, url: String, username: String, password: PasswordSource, auth: AuthMechanism = .password,
+                addresses: [String], allowPlaintext: Bool = false, tlsCAFile: String? = nil, folders: FolderSelection = FolderSelection(),
                 location: SourceLocation = SourceLocation(file: "<built-in>", line: 0)) {
         self.name = name
         self.url = url
         self.username = username
         self.password = password
+        self.auth = auth
         self.addresses = addresses.map { $0.lowercased() }
         self.allowPlaintext = allowPlaintext
         self.tlsCAFile = tlsCAFile
         self.folders = folders
         self.location = location
     }
+}
+
+/// How an account logs in (`auth`): a password (libcurl picks the SASL mechanism), or an OAuth2 bearer token.
+public enum AuthMechanism: String, Sendable, Equatable {
+    case password
+    case xoauth2
+    case oauthBearer = "oauthbearer"
+
+    public var usesToken: Bool { self != .password }
 }
 
 /// Which folders to harvest: glob patterns over decoded folder names (`*` and `?`).

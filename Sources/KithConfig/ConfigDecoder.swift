@@ -12,7 +12,7 @@ struct ConfigDecoder {
     private static let archiveKeys: Set<String> = ["path"]
     private static let accountKeys: Set<String> = [
         "name", "url", "username", "password_file", "password_command", "password_env", "password_credential",
-        "addresses", "allow_plaintext", "tls_ca_file", "folders",
+        "addresses", "allow_plaintext", "tls_ca_file", "folders", "auth", "oauth2_token_command",
     ]
     private static let folderKeys: Set<String> = ["include", "exclude"]
     private static let passwordKeys = ["password_file", "password_command", "password_env", "password_credential"]
@@ -146,9 +146,27 @@ struct ConfigDecoder {
         }
         let username = string("username", required: true)
 
+        var auth = AuthMechanism.password
+        if let value = string("auth", required: false) {
+            if let mechanism = AuthMechanism(rawValue: value.lowercased()) {
+                auth = mechanism
+            } else {
+                problem("auth", "\"\(value)\" is not one of password, xoauth2, oauthbearer")
+            }
+        }
+        let tokenCommand = string("oauth2_token_command", required: false)
         let givenSources = Self.passwordKeys.filter { block[$0] != nil }.sorted { line($0) < line($1) }
         var password: PasswordSource?
-        if givenSources.isEmpty {
+        if auth.usesToken {
+            if let source = givenSources.first { problem(source, "not used with auth = \"\(auth.rawValue)\"; set oauth2_token_command") }
+            if let tokenCommand, !tokenCommand.isEmpty {
+                password = .command(tokenCommand)
+            } else {
+                problem(nil, "auth = \"\(auth.rawValue)\" needs oauth2_token_command (a command printing a fresh access token)")
+            }
+        } else if tokenCommand != nil {
+            problem("oauth2_token_command", "only used with auth = \"xoauth2\" or \"oauthbearer\"")
+        } else if givenSources.isEmpty {
             problem(nil, "no password source: set one of password_file, password_command, password_env, password_credential")
         } else if givenSources.count > 1 {
             problem(givenSources[1], "only one password source may be set, found \(givenSources.joined(separator: " and "))")
@@ -205,7 +223,7 @@ struct ConfigDecoder {
         }
 
         guard problems.count == startCount, let name, let url, let username, let password else { return nil }
-        return AccountConfig(name: name, url: url, username: username, password: password, addresses: addresses,
+        return AccountConfig(name: name, url: url, username: username, password: password, auth: auth, addresses: addresses,
                              allowPlaintext: allowPlaintext, tlsCAFile: caFile, folders: folders,
                              location: SourceLocation(file: file, line: blockLine))
     }

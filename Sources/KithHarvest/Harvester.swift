@@ -34,17 +34,7 @@ public struct Harvester {
         var accountID: Int64?
         do {
             accountID = try archive.accountID(named: account.name)
-            let password = try account.password.resolve(environment: environment) { warning in
-                logger.warning("\(warning)", metadata: ["account": "\(account.name)"])
-            }
-            if account.allowPlaintext && account.url.lowercased().hasPrefix("imap://") {
-                logger.warning("connecting without TLS (allow_plaintext = true)", metadata: ["account": "\(account.name)"])
-            }
-            let session = try IMAPSession(ConnectionSettings(
-                url: account.url, username: account.username, password: Secret(password), caFile: account.tlsCAFile,
-                allowPlaintext: account.allowPlaintext, connectTimeoutSeconds: connectTimeoutSeconds,
-                readTimeoutSeconds: readTimeoutSeconds,
-                parserOptions: ResponseParserOptions(maxLiteralSize: MessageExtractor.maximumHeaderBytes * 4)))
+            let session = try connect(account)
             defer { session.logout() }
             let policy = FolderPolicy(selection: account.folders)
             let extractor = MessageExtractor(ownerAddresses: account.addresses)
@@ -105,6 +95,32 @@ public struct Harvester {
             logger.error("\(report.error!)")
         }
         return report
+    }
+
+    /// Logs in; an OAuth2 token the server refuses is fetched once more (it may have just expired), then reported.
+    private func connect(_ account: AccountConfig) throws -> IMAPSession {
+        if account.allowPlaintext && account.url.lowercased().hasPrefix("imap://") {
+            logger.warning("connecting without TLS (allow_plaintext = true)", metadata: ["account": "\(account.name)"])
+        }
+        let attempts = account.auth.usesToken ? 2 : 1
+        for attempt in 1...attempts {
+            let secret = try account.password.resolve(environment: environment) { warning in
+                logger.warning("\(warning)", metadata: ["account": "\(account.name)"])
+            }
+            do {
+                return try IMAPSession(ConnectionSettings(
+                    url: account.url, username: account.username, password: Secret(secret),
+                    bearerMechanism: account.auth.usesToken ? account.auth.rawValue.uppercased() : nil,
+                    caFile: account.tlsCAFile, allowPlaintext: account.allowPlaintext,
+                    connectTimeoutSeconds: connectTimeoutSeconds, readTimeoutSeconds: readTimeoutSeconds,
+                    parserOptions: ResponseParserOptions(maxLiteralSize: MessageExtractor.maximumHeaderBytes * 4)))
+            } catch {
+                // 67 is CURLE_LOGIN_DENIED.
+                guard case .curl(67, _) = error, attempt < attempts else { throw error }
+                logger.notice("the server refused the OAuth2 token; fetching a fresh one", metadata: ["account": "\(account.name)"])
+            }
+        }
+        throw IMAPError.protocolViolation("unreachable: no login attempt was made")
     }
 
     private static func describe(_ error: Error) -> (String, IMAPError.RetryClass) {

@@ -27,9 +27,14 @@ public final class DovecotServer: @unchecked Sendable {
         }
     }
 
-    public init(users: [String: String] = ["owner": "owner-secret-pw"], tls: TLSFiles? = nil, root: URL? = nil) throws {
+    /// When set, Dovecot also accepts XOAUTH2 and OAUTHBEARER, validating tokens at this RFC 7662 introspection URL.
+    public let oauth2IntrospectionURL: String?
+
+    public init(users: [String: String] = ["owner": "owner-secret-pw"], tls: TLSFiles? = nil, root: URL? = nil,
+                oauth2IntrospectionURL: String? = nil) throws {
         self.users = users
         self.tls = tls
+        self.oauth2IntrospectionURL = oauth2IntrospectionURL
         self.root = try root ?? Self.makeTemporaryDirectory(prefix: "kith-dovecot")
         port = try Self.freeLoopbackPort()
         var second = port
@@ -101,6 +106,25 @@ public final class DovecotServer: @unchecked Sendable {
         } else {
             sslSection = "ssl = no"
         }
+        var oauth2Section = ""
+        if let introspection = oauth2IntrospectionURL {
+            try """
+            introspection_mode = post
+            introspection_url = \(introspection)
+            username_attribute = username
+            active_attribute = active
+            active_value = true
+            force_introspection = yes
+
+            """.write(toFile: "\(base)/oauth2.conf", atomically: true, encoding: .utf8)
+            oauth2Section = """
+            passdb {
+              driver = oauth2
+              mechanisms = xoauth2 oauthbearer
+              args = \(base)/oauth2.conf
+            }
+            """
+        }
         let config = """
         protocols = imap
         listen = 127.0.0.1
@@ -109,12 +133,13 @@ public final class DovecotServer: @unchecked Sendable {
         log_path = \(base)/dovecot.log
         \(sslSection)
         disable_plaintext_auth = no
-        auth_mechanisms = plain login
+        auth_mechanisms = plain login\(oauth2IntrospectionURL == nil ? "" : " xoauth2 oauthbearer")
         default_login_user = dovenull
         default_internal_user = dovecot
         default_internal_group = dovecot
         first_valid_uid = 8
         mail_location = maildir:\(base)/mail/%u
+        \(oauth2Section)
         passdb {
           driver = passwd-file
           args = scheme=PLAIN username_format=%u \(base)/passwd
@@ -171,7 +196,7 @@ public final class DovecotServer: @unchecked Sendable {
         return state != "Z" && state != "X"
     }
 
-    static func makeTemporaryDirectory(prefix: String) throws -> URL {
+    public static func makeTemporaryDirectory(prefix: String) throws -> URL {
         var template = Array((NSTemporaryDirectory() + "/\(prefix).XXXXXX").utf8CString)
         guard let made = mkdtemp(&template) else { throw TestSupportError("mkdtemp failed") }
         return URL(fileURLWithPath: String(cString: made))

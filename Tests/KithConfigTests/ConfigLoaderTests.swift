@@ -66,12 +66,29 @@ private let goodAccount = """
         ("[archive]\npath = \"x\"\nnoise = 1", ":3: archive.noise: unknown key"),
         ("[[account]]\nname = \"a\"\nurl = \"imaps://x.example\nusername = 1", ":3: TOML syntax"),
         ("\(goodAccount)\nfolders = { include = \"INBOX\" }", ":6: account \"acme\": folders.include: expected an array of strings"),
+        ("[[account]]\nname = \"a\"\nurl = \"imaps://x.example\"\nusername = \"u@x.example\"\nauth = \"xoauth2\"", ":1: account \"a\": auth = \"xoauth2\" needs oauth2_token_command"),
+        ("\(goodAccount)\nauth = \"kerberos\"", ":6: account \"acme\": auth: \"kerberos\" is not one of password, xoauth2, oauthbearer"),
+        ("\(goodAccount)\noauth2_token_command = \"oama access me\"", ":6: account \"acme\": oauth2_token_command: only used with auth"),
         ("[[account]]\nname = \"bad name\"\nurl = \"imaps://x.example\"\nusername = \"u@x.example\"\npassword_env = \"P\"", ":2: account \"bad name\": name: use letters"),
     ])
     func reportsEachProblemWithFileLineAndKey(text: String, expected: String) throws {
         let (config, problems, path) = try load(text)
         #expect(config == nil)
         #expect(problems.contains { $0.hasPrefix(path) && $0.contains(expected) }, "got \(problems)")
+    }
+
+    @Test func oauthAccountsTakeATokenCommand() throws {
+        let (config, problems, _) = try load("""
+            [[account]]
+            name = "m365"
+            url = "imaps://outlook.office365.com"
+            username = "me@corp.example"
+            auth = "oauthbearer"
+            oauth2_token_command = "oama access me@corp.example"
+            """)
+        #expect(problems == [])
+        #expect(config?.accounts[0].auth == .oauthBearer)
+        #expect(config?.accounts[0].password == .command("oama access me@corp.example"))
     }
 
     @Test func reportsAllProblemsAtOnce() throws {

@@ -20,7 +20,12 @@ final class CurlTransport {
         try curl.set(CURLOPT_URL, settings.url)
         try curl.set(CURLOPT_CONNECT_ONLY, 1)
         try curl.set(CURLOPT_USERNAME, settings.username)
-        try curl.set(CURLOPT_PASSWORD, settings.password.revealed)
+        if let mechanism = settings.bearerMechanism {
+            try curl.set(CURLOPT_XOAUTH2_BEARER, settings.password.revealed)
+            try curl.set(CURLOPT_LOGIN_OPTIONS, "AUTH=\(mechanism)")
+        } else {
+            try curl.set(CURLOPT_PASSWORD, settings.password.revealed)
+        }
         try curl.set(CURLOPT_CONNECTTIMEOUT, settings.connectTimeoutSeconds)
         try curl.set(CURLOPT_SSL_VERIFYPEER, 1)
         try curl.set(CURLOPT_SSL_VERIFYHOST, 2)
