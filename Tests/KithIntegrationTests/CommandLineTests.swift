@@ -29,6 +29,7 @@ private func kith(_ arguments: [String], config: String? = nil) throws -> (statu
         let harvest = try kith(["harvest"], config: account.configPath)
         #expect(harvest.status == 0, "\(harvest.errors)")
         #expect(harvest.output.contains("acme: 4 folders read"))
+        #expect(harvest.errors.contains("connecting without TLS (allow_plaintext = true)"), "plaintext is warned about on every connect")
 
         let export = try kith(["export", "--format", "json"], config: account.configPath)
         #expect(export.status == 0)
@@ -56,6 +57,8 @@ private func kith(_ arguments: [String], config: String? = nil) throws -> (statu
         for output in [check.output, check.errors, harvest.output, harvest.errors, export.output] {
             #expect(!output.contains(account.password), "a secret reached the output")
         }
+        let archiveBytes = try Data(contentsOf: URL(fileURLWithPath: account.archivePath)) + ((try? Data(contentsOf: URL(fileURLWithPath: account.archivePath + "-wal"))) ?? Data())
+        #expect(archiveBytes.range(of: Data(account.password.utf8)) == nil, "the password reached the archive")
     }
 
     @Test func userErrorsAreOneClearLineAndANonZeroExit() throws {

@@ -63,6 +63,14 @@ private func harvestThrough(_ fault: FaultProxy.Fault, messages: Int = 150, seed
         }
     }
 
+    @Test func commandAnsweredWithBad() throws {
+        try harvestThrough(.answer(command: "UID FETCH", occurrence: 2, reply: "TAG BAD Error in IMAP command UID FETCH: Invalid uidset\r\n")) { report, _, _ in
+            let error = try #require(report.error)
+            #expect(error.reason.contains("failed: BAD Error in IMAP command"), "\(error)")
+            #expect(error.retry == .later)
+        }
+    }
+
     @Test func serverSaysBye() throws {
         try harvestThrough(.answer(command: "UID FETCH", occurrence: 2, reply: "* BYE Server shutting down\r\n")) { report, _, _ in
             #expect(report.error?.reason.contains("server closed the session: Server shutting down") == true, "\(String(describing: report.error))")

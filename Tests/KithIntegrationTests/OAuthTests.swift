@@ -49,6 +49,10 @@ private func harvestWithToken(auth: AuthMechanism, tokenScript: (URL) throws -> 
             #expect(introspection.requestedTokens.count == 2, "tried, fetched again, tried once more")
             #expect(!report.summary.contains("revoked-token-9999") && !error.description.contains("revoked-token-9999"))
             #expect(try archive.messageCount() == 0)
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: archive.path)) + ((try? Data(contentsOf: URL(fileURLWithPath: archive.path + "-wal"))) ?? Data())
+            #expect(bytes.range(of: Data("revoked-token-9999".utf8)) == nil, "the token reached the archive")
+            let stored = try #require(try archive.accountSummaries().first?.lastError)
+            #expect(!stored.contains("revoked-token-9999"))
         }
     }
 }
