@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         // C libraries, confined to the targets that wrap them.
@@ -35,8 +36,14 @@ let package = Package(
             "KithIMAP", "KithMail", "KithConfig", "KithArchive",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "KithDaemon", dependencies: [
+            "KithHarvest", "KithConfig", "KithArchive",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "KithCLI", dependencies: [
-            "KithHarvest", "KithConfig", "KithArchive", "KithMail",
+            "KithHarvest", "KithConfig", "KithArchive", "KithMail", "KithDaemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -50,6 +57,7 @@ let package = Package(
         .testTarget(name: "KithMailTests", dependencies: ["KithMail"]),
         .testTarget(name: "KithConfigTests", dependencies: ["KithConfig"]),
         .testTarget(name: "KithArchiveTests", dependencies: ["KithArchive"]),
+        .testTarget(name: "KithDaemonTests", dependencies: ["KithDaemon", "KithTestSupport"]),
         .testTarget(name: "KithIntegrationTests", dependencies: [
             "KithTestSupport", "KithHarvest", "KithArchive", "KithConfig", "KithIMAP",
         ]),

@@ -34,6 +34,17 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
+    /// Takes the archive's writer lock and opens it, creating it if needed; or exits with one clear line.
+    func openArchiveForWriting(_ config: Config) throws -> (ArchiveLock, Archive) {
+        do {
+            let lock = try ArchiveLock(archivePath: config.archive.path)
+            return (lock, try Archive(path: config.archive.path))
+        } catch {
+            printError("\(error)")
+            throw ExitCode(2)
+        }
+    }
+
     func makeLogger() throws -> Logger {
         guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
             printError("--log-level: unknown level \"\(logLevel)\"")

@@ -28,15 +28,7 @@ struct HarvestCommand: ParsableCommand {
             }
             accounts = [chosen]
         }
-        let archive: Archive
-        let lock: ArchiveLock
-        do {
-            lock = try ArchiveLock(archivePath: config.archive.path)
-            archive = try Archive(path: config.archive.path)
-        } catch {
-            printError("\(error)")
-            throw ExitCode(2)
-        }
+        let (lock, archive) = try options.openArchiveForWriting(config)
         defer { withExtendedLifetime(lock) {} }
         var harvester = Harvester(archive: archive, logger: logger)
         harvester.chunkSize = max(1, chunkSize)

@@ -1,12 +1,12 @@
 import ArgumentParser
 
 /// The `kith` command line: the only place that decides exit codes.
-public struct KithCommand: ParsableCommand {
+public struct KithCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "kith",
         abstract: "Keeps the people you corresponded with from every work mailbox you ever had.",
         subcommands: [
-            HarvestCommand.self, ContactsCommand.self, ExportCommand.self, StatusCommand.self,
+            HarvestCommand.self, DaemonCommand.self, ContactsCommand.self, ExportCommand.self, StatusCommand.self,
             CheckConfigCommand.self, ParseHeadersCommand.self,
         ]
     )

@@ -41,20 +41,9 @@ public enum ChildProcess {
         posix_spawn_file_actions_addclose(&actions, outPipe[0])
         posix_spawn_file_actions_addclose(&actions, errPipe[0])
 
-        // The calling thread may block signals (Dispatch threads do); the child must start with none blocked
-        // and default handlers, or it could never be stopped with SIGTERM.
         var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var emptyMask = sigset_t()
-        sigemptyset(&emptyMask)
-        var defaultSignals = sigset_t()
-        sigfillset(&defaultSignals)
-        sigdelset(&defaultSignals, SIGKILL)
-        sigdelset(&defaultSignals, SIGSTOP)
-        posix_spawnattr_setsigmask(&attributes, &emptyMask)
-        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        prepareSignals(&attributes)
 
         let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
         var pid: pid_t = 0
@@ -107,6 +96,41 @@ public enum ChildProcess {
         if !exited { while waitpid(pid, &status, 0) == -1, errno == EINTR {} }
         let exitCode = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         return Result(status: exitCode, output: output, errorOutput: errorOutput)
+    }
+
+    /// Starts `arguments` in the background with stdin from /dev/null and stdout and stderr appended to `outputFile`.
+    public static func startInBackground(_ arguments: [String], environment: [String: String], outputFile: String) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outputFile, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var attributes = posix_spawnattr_t()
+        defer { posix_spawnattr_destroy(&attributes) }
+        prepareSignals(&attributes)
+        var pid: pid_t = 0
+        let env = environment.map { "\($0.key)=\($0.value)" }
+        let code = withCStrings(arguments) { argv in
+            withCStrings(env) { envp in posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp) }
+        }
+        guard code == 0 else { throw Failure.spawn(arguments[0], code) }
+        return pid
+    }
+
+    /// The calling thread may block signals (Dispatch threads do); a child must start with none blocked
+    /// and default handlers, or it could never be stopped with SIGTERM.
+    private static func prepareSignals(_ attributes: inout posix_spawnattr_t) {
+        posix_spawnattr_init(&attributes)
+        var emptyMask = sigset_t()
+        sigemptyset(&emptyMask)
+        var defaultSignals = sigset_t()
+        sigfillset(&defaultSignals)
+        sigdelset(&defaultSignals, SIGKILL)
+        sigdelset(&defaultSignals, SIGSTOP)
+        posix_spawnattr_setsigmask(&attributes, &emptyMask)
+        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     }
 
     private static func withCStrings<R>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> R) -> R {

@@ -29,12 +29,14 @@ public struct AccountConfig: Sendable {
     public var allowPlaintext: Bool
     public var tlsCAFile: String?
     public var folders: FolderSelection
+    /// Seconds between scheduled harvests (`interval`, default 6h).
+    public var intervalSeconds: Int
     /// Where the block starts, for messages about it.
     public var location: SourceLocation
 
     public init(name: String, url: String, username: String, password: PasswordSource, auth: AuthMechanism = .password,
                 addresses: [String], allowPlaintext: Bool = false, tlsCAFile: String? = nil, folders: FolderSelection = FolderSelection(),
-                location: SourceLocation = SourceLocation(file: "<built-in>", line: 0)) {
+                intervalSeconds: Int = 6 * 3600, location: SourceLocation = SourceLocation(file: "<built-in>", line: 0)) {
         self.name = name
         self.url = url
         self.username = username
@@ -44,6 +46,7 @@ public struct AccountConfig: Sendable {
         self.allowPlaintext = allowPlaintext
         self.tlsCAFile = tlsCAFile
         self.folders = folders
+        self.intervalSeconds = intervalSeconds
         self.location = location
     }
 }

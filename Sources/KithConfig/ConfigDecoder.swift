@@ -12,7 +12,7 @@ struct ConfigDecoder {
     private static let archiveKeys: Set<String> = ["path"]
     private static let accountKeys: Set<String> = [
         "name", "url", "username", "password_file", "password_command", "password_env", "password_credential",
-        "addresses", "allow_plaintext", "tls_ca_file", "folders", "auth", "oauth2_token_command",
+        "addresses", "allow_plaintext", "tls_ca_file", "folders", "auth", "oauth2_token_command", "interval",
     ]
     private static let folderKeys: Set<String> = ["include", "exclude"]
     private static let passwordKeys = ["password_file", "password_command", "password_env", "password_credential"]
@@ -200,6 +200,14 @@ struct ConfigDecoder {
         }
         let caFile = string("tls_ca_file", required: false).map { Self.absolute($0, base: (file as NSString).deletingLastPathComponent) }
 
+        var intervalSeconds = 6 * 3600
+        if let text = string("interval", required: false) {
+            if let seconds = DurationText.seconds(text) {
+                intervalSeconds = seconds
+            } else {
+                problem("interval", "\"\(text)\" is not a duration such as 90s, 30m, 6h or 1d")
+            }
+        }
         var folders = FolderSelection()
         if let value = block["folders"] {
             if let table = value.table {
@@ -225,7 +233,7 @@ struct ConfigDecoder {
         guard problems.count == startCount, let name, let url, let username, let password else { return nil }
         return AccountConfig(name: name, url: url, username: username, password: password, auth: auth, addresses: addresses,
                              allowPlaintext: allowPlaintext, tlsCAFile: caFile, folders: folders,
-                             location: SourceLocation(file: file, line: blockLine))
+                             intervalSeconds: intervalSeconds, location: SourceLocation(file: file, line: blockLine))
     }
 
     // MARK: - Helpers

@@ -11,6 +11,8 @@ public struct HarvestReport: Sendable {
     /// Folder patterns from the config that matched no folder on the server.
     public var unmatchedPatterns: [String] = []
     public var error: HarvestError?
+    /// The harvest ended early because the daemon is stopping; what was committed stays.
+    public var stopped = false
 
     public init(account: String) {
         self.account = account

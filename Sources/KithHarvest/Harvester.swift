@@ -9,12 +9,14 @@ import Logging
 /// pipelined UID chunks, and commit each chunk with its folder cursor.
 ///
 /// Blocking; call it from a thread that may block.
-public struct Harvester {
+public struct Harvester: Sendable {
     public var chunkSize: UInt32 = 1000
     public var pipelineWindow = 4
     public var readTimeoutSeconds = 120
     public var connectTimeoutSeconds = 30
     public var environment = ProcessInfo.processInfo.environment
+    /// Asked after each committed chunk; when it answers true the harvest ends there (graceful shutdown).
+    public var shouldStop: @Sendable () -> Bool = { false }
 
     private let archive: Archive
     private let logger: Logger
@@ -32,6 +34,7 @@ public struct Harvester {
         var currentFolder: String?
         var currentRange: ClosedRange<UInt32>?
         var accountID: Int64?
+        var before = 0
         do {
             accountID = try archive.accountID(named: account.name)
             let session = try connect(account)
@@ -46,7 +49,7 @@ public struct Harvester {
             for pattern in report.unmatchedPatterns {
                 logger.warning("folders pattern \"\(pattern)\" matches no folder on the server", metadata: ["account": "\(account.name)"])
             }
-            let before = try archive.messageCount()
+            before = try archive.messageCount()
             for (entry, displayName) in zip(entries, names) where policy.includes(entry, displayName: displayName) {
                 currentFolder = displayName
                 currentRange = nil
@@ -81,12 +84,18 @@ public struct Harvester {
                     report.messagesFetched += done.count
                     rangeIndex += 1
                     currentRange = rangeIndex < plan.ranges.count ? plan.ranges[rangeIndex] : nil
+                    if shouldStop() { throw HarvestStopped() }
                 })
             }
             currentFolder = nil
             report.newMessages = try archive.messageCount() - before
             report.seconds = Date().timeIntervalSince(start)
             try archive.recordHarvest(accountID: accountID!, error: nil)
+        } catch is HarvestStopped {
+            report.stopped = true
+            report.newMessages = ((try? archive.messageCount()) ?? before) - before
+            report.seconds = Date().timeIntervalSince(start)
+            logger.notice("harvest stopped after the chunk in flight was committed", metadata: ["account": "\(account.name)"])
         } catch {
             let (reason, retry) = Self.describe(error)
             report.error = HarvestError(account: account.name, folder: currentFolder, uidRange: currentRange, reason: reason, retry: retry)
@@ -96,6 +105,8 @@ public struct Harvester {
         }
         return report
     }
+
+    private struct HarvestStopped: Error {}
 
     /// Logs in; an OAuth2 token the server refuses is fetched once more (it may have just expired), then reported.
     private func connect(_ account: AccountConfig) throws -> IMAPSession {

@@ -43,13 +43,9 @@ public final class IntrospectionServer: @unchecked Sendable {
                 pass
         HTTPServer(("127.0.0.1", port), Handler).serve_forever()
         """.write(toFile: script, atomically: true, encoding: .utf8)
-        var spawned: pid_t = 0
-        let arguments = ["python3", script, String(port), validTokenFile, requestLog, username]
-        var pointers = arguments.map { strdup($0) } + [nil]
-        defer { pointers.forEach { free($0) } }
-        let code = posix_spawnp(&spawned, "python3", nil, nil, &pointers, environ)
-        guard code == 0 else { throw TestSupportError("cannot start python3 for the introspection server") }
-        pid = spawned
+        pid = try ChildProcess.startInBackground(["python3", script, String(port), validTokenFile, requestLog, username],
+                                                 environment: ProcessInfo.processInfo.environment,
+                                                 outputFile: directory.appendingPathComponent("introspect.out").path)
         let deadline = Date().addingTimeInterval(10)
         while !DovecotServer.canConnect(port: port) {
             guard Date() < deadline else { throw TestSupportError("introspection server did not start") }
@@ -58,8 +54,7 @@ public final class IntrospectionServer: @unchecked Sendable {
     }
 
     deinit {
-        // SIGKILL: the child inherited the test thread's signal mask, which may block SIGTERM.
-        kill(pid, SIGKILL)
+        kill(pid, SIGTERM)
         var status: Int32 = 0
         waitpid(pid, &status, 0)
     }

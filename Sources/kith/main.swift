@@ -1,2 +1,0 @@
-import KithCLI
-KithCommand.main()
