@@ -37,7 +37,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "KithDaemon", dependencies: [
-            "KithHarvest", "KithConfig", "KithArchive",
+            "KithHarvest", "KithConfig", "KithArchive", "KithIMAP",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "KithArchiveTests", dependencies: ["KithArchive"]),
         .testTarget(name: "KithDaemonTests", dependencies: ["KithDaemon", "KithTestSupport"]),
         .testTarget(name: "KithIntegrationTests", dependencies: [
-            "KithTestSupport", "KithHarvest", "KithArchive", "KithConfig", "KithIMAP",
+            "KithTestSupport", "KithHarvest", "KithArchive", "KithConfig", "KithIMAP", "KithMail",
         ]),
     ]
 )

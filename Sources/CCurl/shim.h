@@ -26,4 +26,14 @@ static inline CURLcode kith_curl_getinfo_long(CURL *handle, CURLINFO info, long 
     return curl_easy_getinfo(handle, info, value);
 }
 
+typedef size_t (*kith_curl_data_callback)(char *buffer, size_t size, size_t count, void *userdata);
+
+static inline CURLcode kith_curl_setopt_callback(CURL *handle, CURLoption option, kith_curl_data_callback callback) {
+    return curl_easy_setopt(handle, option, callback);
+}
+
+static inline CURLcode kith_curl_setopt_slist(CURL *handle, CURLoption option, struct curl_slist *list) {
+    return curl_easy_setopt(handle, option, list);
+}
+
 #endif

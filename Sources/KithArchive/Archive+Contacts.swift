@@ -82,13 +82,14 @@ extension Archive {
     public func accountSummaries() throws -> [AccountSummary] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT acc.name, acc.last_attempt_at, acc.last_success_at, acc.last_error,
+                SELECT acc.name, acc.last_attempt_at, acc.last_success_at, acc.last_error, acc.failing_since, acc.closed_at,
                   (SELECT COUNT(DISTINCT l.message_id) FROM message_location l JOIN folder f ON f.id = l.folder_id WHERE f.account_id = acc.id) AS messages,
                   (SELECT COUNT(*) FROM folder f WHERE f.account_id = acc.id) AS folders
                 FROM account acc ORDER BY acc.name
                 """).map { row in
                 AccountSummary(name: row["name"], lastAttemptAt: row["last_attempt_at"], lastSuccessAt: row["last_success_at"],
-                               lastError: row["last_error"], messages: row["messages"], folders: row["folders"])
+                               lastError: row["last_error"], failingSince: row["failing_since"], closedAt: row["closed_at"],
+                               messages: row["messages"], folders: row["folders"])
             }
         }
     }
@@ -105,6 +106,8 @@ public struct AccountSummary: Sendable, Equatable {
     public var lastAttemptAt: Int64?
     public var lastSuccessAt: Int64?
     public var lastError: String?
+    public var failingSince: Int64?
+    public var closedAt: Int64?
     public var messages: Int
     public var folders: Int
 }

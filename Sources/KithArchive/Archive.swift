@@ -129,9 +129,10 @@ public final class Archive: Sendable {
     public func recordHarvest(accountID: Int64, error: String?) throws {
         try pool.write { db in
             if let error {
-                try db.execute(sql: "UPDATE account SET last_attempt_at = ?, last_error = ? WHERE id = ?", arguments: [Self.now(), error, accountID])
+                try db.execute(sql: "UPDATE account SET last_attempt_at = ?, last_error = ?, failing_since = COALESCE(failing_since, ?) WHERE id = ?",
+                               arguments: [Self.now(), error, Self.now(), accountID])
             } else {
-                try db.execute(sql: "UPDATE account SET last_attempt_at = ?, last_success_at = ?, last_error = NULL WHERE id = ?",
+                try db.execute(sql: "UPDATE account SET last_attempt_at = ?, last_success_at = ?, last_error = NULL, failing_since = NULL WHERE id = ?",
                                arguments: [Self.now(), Self.now(), accountID])
             }
         }

@@ -56,6 +56,20 @@ enum ArchiveSchema {
                 CREATE INDEX message_address_by_address ON message_address(address_id);
                 """)
         }
+        migrator.registerMigration("v2-deprovisioning-events") { db in
+            try db.execute(sql: """
+                ALTER TABLE account ADD COLUMN failing_since INTEGER;
+                ALTER TABLE account ADD COLUMN closed_at INTEGER;
+                CREATE TABLE account_event (
+                    account_id INTEGER NOT NULL REFERENCES account(id),
+                    event TEXT NOT NULL,
+                    threshold INTEGER NOT NULL,
+                    at INTEGER NOT NULL,
+                    detail TEXT,
+                    PRIMARY KEY (account_id, event, threshold)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -1,7 +1,10 @@
+import Foundation
+
 /// Everything kith read from its configuration: the archive and one entry per work mailbox.
 public struct Config: Sendable {
     public var archive: ArchiveSettings
     public var accounts: [AccountConfig]
+    public var notify: NotifySettings
     /// The main file and the drop-in files that were read, in order.
     public var files: [String]
 
@@ -14,6 +17,8 @@ public struct Config: Sendable {
 public struct ArchiveSettings: Sendable {
     /// Absolute path of the SQLite archive.
     public var path: String
+    /// Where final exports go (`export_dir`): by default `exports/` next to the archive.
+    public var exportDirectory: String
 }
 
 /// One `[[account]]`: a work mailbox to harvest.
@@ -31,6 +36,8 @@ public struct AccountConfig: Sendable {
     public var folders: FolderSelection
     /// Seconds between scheduled harvests (`interval`, default 6h).
     public var intervalSeconds: Int
+    /// When the employer closes the mailbox, if known; with the warning and export schedule around it.
+    public var deprovisioning: Deprovisioning?
     /// Where the block starts, for messages about it.
     public var location: SourceLocation
 
@@ -48,6 +55,31 @@ public struct AccountConfig: Sendable {
         self.folders = folders
         self.intervalSeconds = intervalSeconds
         self.location = location
+        self.deprovisioning = nil
+    }
+}
+
+/// `closes_on` and what happens before it: warnings, then the final full export.
+public struct Deprovisioning: Sendable, Equatable {
+    /// The last day the mailbox can be read, as days since 1970-01-01 (UTC).
+    public var closesOnDay: Int
+    /// Days before closing at which the user is warned (default 30, 14, 7, 3, 1).
+    public var warnDays: [Int]
+    /// Days before closing at which the final export runs by itself (default 14).
+    public var finalExportDays: Int
+
+    public init(closesOnDay: Int, warnDays: [Int] = [30, 14, 7, 3, 1], finalExportDays: Int = 14) {
+        self.closesOnDay = closesOnDay
+        self.warnDays = warnDays.sorted(by: >)
+        self.finalExportDays = finalExportDays
+    }
+
+    /// `YYYY-MM-DD` of the closing day.
+    public var closesOnText: String {
+        let date = Date(timeIntervalSince1970: TimeInterval(closesOnDay) * 86_400)
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withFullDate]
+        return formatter.string(from: date)
     }
 }
 

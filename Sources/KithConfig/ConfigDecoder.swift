@@ -7,12 +7,15 @@ struct ConfigDecoder {
     var problems: [ConfigProblem] = []
     var accounts: [AccountConfig] = []
     private var archivePath: (value: String, location: SourceLocation)?
+    private var exportDirectory: String?
+    var notify = NotifySettings()
 
-    private static let topLevelKeys: Set<String> = ["archive", "account"]
-    private static let archiveKeys: Set<String> = ["path"]
+    private static let topLevelKeys: Set<String> = ["archive", "account", "notify"]
+    private static let archiveKeys: Set<String> = ["path", "export_dir"]
     private static let accountKeys: Set<String> = [
         "name", "url", "username", "password_file", "password_command", "password_env", "password_credential",
         "addresses", "allow_plaintext", "tls_ca_file", "folders", "auth", "oauth2_token_command", "interval",
+        "closes_on", "warn_days", "final_export_days",
     ]
     private static let folderKeys: Set<String> = ["include", "exclude"]
     private static let passwordKeys = ["password_file", "password_command", "password_env", "password_credential"]
@@ -39,9 +42,19 @@ struct ConfigDecoder {
                         problems.append(ConfigProblem(location: location, key: "archive.path", message: "expected a non-empty string"))
                     }
                 }
+                if let value = archiveTable["export_dir"] {
+                    if let text = value.string, !text.isEmpty {
+                        exportDirectory = Self.absolute(text, base: (file as NSString).deletingLastPathComponent)
+                    } else {
+                        report(file, lines.line(path: "archive", key: "export_dir"), nil, "archive.export_dir", "expected a non-empty string")
+                    }
+                }
             } else {
                 report(file, lines.line(path: "", key: "archive"), nil, "archive", "expected a table")
             }
+        }
+        if let value = table["notify"] {
+            if let notifyTable = value.table { decodeNotify(notifyTable, lines: lines, file: file) } else { report(file, lines.line(path: "", key: "notify"), nil, "notify", "expected a table") }
         }
         decodeAccounts(table, lines: lines, file: file)
     }
@@ -68,8 +81,64 @@ struct ConfigDecoder {
     }
 
     func archive(baseDirectory: String) -> ArchiveSettings {
-        if let path = archivePath?.value { return ArchiveSettings(path: Self.absolute(path, base: baseDirectory)) }
-        return ArchiveSettings(path: Self.defaultArchivePath(environment: environment))
+        let path = archivePath.map { Self.absolute($0.value, base: baseDirectory) } ?? Self.defaultArchivePath(environment: environment)
+        let exports = exportDirectory ?? ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent("exports")
+        return ArchiveSettings(path: path, exportDirectory: exports)
+    }
+
+    // MARK: - Notifications
+
+    private mutating func decodeNotify(_ table: TOMLTable, lines: SourceLines, file: String) {
+        func problem(_ path: String, _ key: String?, _ message: String) {
+            let line = lines.line(path: path, key: key)
+            problems.append(ConfigProblem(location: SourceLocation(file: file, line: line), key: key.map { "\(path).\($0)" } ?? path, message: message))
+        }
+        for key in table.keys where !["smtp", "webhook", "command", "desktop"].contains(key) { problem("notify", key, "unknown key") }
+        if let smtp = table["smtp"]?.table {
+            let known: Set<String> = ["url", "from", "to", "username", "password_file", "password_command", "password_env", "password_credential", "allow_plaintext", "tls_ca_file"]
+            for key in smtp.keys where !known.contains(key) { problem("notify.smtp", key, "unknown key") }
+            let url = smtp["url"]?.string
+            let from = smtp["from"]?.string
+            let to = smtp["to"]?.array?.compactMap(\.string) ?? smtp["to"]?.string.map { [$0] }
+            if url == nil { problem("notify.smtp", nil, "missing url") }
+            if let url, !(url.lowercased().hasPrefix("smtp://") || url.lowercased().hasPrefix("smtps://")) { problem("notify.smtp", "url", "use smtps:// or smtp://") }
+            if from == nil { problem("notify.smtp", nil, "missing from") }
+            if to?.isEmpty ?? true { problem("notify.smtp", nil, "missing to (one address or a list)") }
+            var password: PasswordSource?
+            let sources = Self.passwordKeys.filter { smtp[$0] != nil }
+            if sources.count > 1 { problem("notify.smtp", sources[1], "only one password source may be set") }
+            if let key = sources.first, let value = smtp[key]?.string {
+                switch key {
+                case "password_file": password = .file(Self.absolute(value, base: (file as NSString).deletingLastPathComponent))
+                case "password_command": password = .command(value)
+                case "password_env": password = .environment(value)
+                default: password = .credential(value)
+                }
+            }
+            if let url, let from, let to, !to.isEmpty {
+                notify.smtp = SMTPSettings(url: url, from: from, to: to, username: smtp["username"]?.string, password: password,
+                                           allowPlaintext: smtp["allow_plaintext"]?.bool ?? false, tlsCAFile: smtp["tls_ca_file"]?.string)
+            }
+        } else if table["smtp"] != nil {
+            problem("notify", "smtp", "expected a table")
+        }
+        if let webhook = table["webhook"]?.table {
+            for key in webhook.keys where !["url", "format"].contains(key) { problem("notify.webhook", key, "unknown key") }
+            let format = webhook["format"]?.string ?? "json"
+            if let url = webhook["url"]?.string, let parsed = WebhookSettings.Format(rawValue: format) {
+                notify.webhook = WebhookSettings(url: url, format: parsed)
+            } else if webhook["url"]?.string == nil {
+                problem("notify.webhook", nil, "missing url")
+            } else {
+                problem("notify.webhook", "format", "\"\(format)\" is not one of json, text, slack")
+            }
+        }
+        if let command = table["command"] {
+            if let argv = command.array?.compactMap(\.string), !argv.isEmpty { notify.command = argv } else { problem("notify", "command", "expected an argv array such as [\"/usr/local/bin/page-me\", \"--urgent\"]") }
+        }
+        if let desktop = table["desktop"] {
+            if let flag = desktop.bool { notify.desktop = flag } else { problem("notify", "desktop", "expected true or false") }
+        }
     }
 
     /// `$STATE_DIRECTORY/archive.sqlite` under systemd, else `$XDG_STATE_HOME/kith/archive.sqlite` (or `~/.local/state/...`).
@@ -208,6 +277,27 @@ struct ConfigDecoder {
                 problem("interval", "\"\(text)\" is not a duration such as 90s, 30m, 6h or 1d")
             }
         }
+        var deprovisioning: Deprovisioning?
+        if let value = block["closes_on"] {
+            if let date = value.date {
+                var plan = Deprovisioning(closesOnDay: Self.dayNumber(year: date.year, month: date.month, day: date.day))
+                if let warn = block["warn_days"] {
+                    if let array = warn.array, array.allSatisfy({ ($0.int ?? -1) > 0 }) {
+                        plan.warnDays = array.compactMap(\.int).sorted(by: >)
+                    } else {
+                        problem("warn_days", "expected an array of positive whole numbers of days")
+                    }
+                }
+                if let days = block["final_export_days"] {
+                    if let number = days.int, number >= 0 { plan.finalExportDays = number } else { problem("final_export_days", "expected a whole number of days (0 or more)") }
+                }
+                deprovisioning = plan
+            } else {
+                problem("closes_on", "expected a date such as 2027-03-31 (no quotes), found \(value.type)")
+            }
+        } else {
+            for key in ["warn_days", "final_export_days"] where block[key] != nil { problem(key, "only used with closes_on") }
+        }
         var folders = FolderSelection()
         if let value = block["folders"] {
             if let table = value.table {
@@ -231,9 +321,22 @@ struct ConfigDecoder {
         }
 
         guard problems.count == startCount, let name, let url, let username, let password else { return nil }
-        return AccountConfig(name: name, url: url, username: username, password: password, auth: auth, addresses: addresses,
+        var account = AccountConfig(name: name, url: url, username: username, password: password, auth: auth, addresses: addresses,
                              allowPlaintext: allowPlaintext, tlsCAFile: caFile, folders: folders,
                              intervalSeconds: intervalSeconds, location: SourceLocation(file: file, line: blockLine))
+        account.deprovisioning = deprovisioning
+        return account
+    }
+
+    /// Days since 1970-01-01 of a calendar date.
+    static func dayNumber(year: Int, month: Int, day: Int) -> Int {
+        var components = DateComponents()
+        components.year = year
+        components.month = month
+        components.day = day
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return Int((calendar.date(from: components)?.timeIntervalSince1970 ?? 0) / 86_400)
     }
 
     // MARK: - Helpers

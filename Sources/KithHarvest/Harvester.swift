@@ -109,7 +109,7 @@ public struct Harvester: Sendable {
     private struct HarvestStopped: Error {}
 
     /// Logs in; an OAuth2 token the server refuses is fetched once more (it may have just expired), then reported.
-    private func connect(_ account: AccountConfig) throws -> IMAPSession {
+    func connect(_ account: AccountConfig) throws -> IMAPSession {
         if account.allowPlaintext && account.url.lowercased().hasPrefix("imap://") {
             logger.warning("connecting without TLS (allow_plaintext = true)", metadata: ["account": "\(account.name)"])
         }

@@ -7,6 +7,10 @@ import Glibc
 final class CurlHandle {
     private let handle: UnsafeMutableRawPointer
     private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// Kept alive while libcurl may read from it.
+    var uploadSource: UploadSource?
+
+    var raw: UnsafeMutableRawPointer { handle }
 
     private static let globalInit: CURLcode = curl_global_init(Int(CURL_GLOBAL_DEFAULT))
 
@@ -65,7 +69,7 @@ final class CurlHandle {
         return received
     }
 
-    private func check(_ code: CURLcode) throws(IMAPError) {
+    func check(_ code: CURLcode) throws(IMAPError) {
         guard code != CURLE_OK else { return }
         let detail = String(cString: errorBuffer)
         let summary = String(cString: curl_easy_strerror(code))
