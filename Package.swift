@@ -37,7 +37,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "KithDaemon", dependencies: [
-            "KithHarvest", "KithConfig", "KithArchive", "KithIMAP",
+            "KithHarvest", "KithConfig", "KithArchive", "KithIMAP", "KithMail",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),

@@ -16,7 +16,7 @@ struct DaemonCommand: AsyncParsableCommand {
         let config = try options.loadConfig()
         let logger = try options.makeLogger()
         let (lock, archive) = try options.openArchiveForWriting(config)
-        let service = DaemonService(configPath: options.configPath, config: config, archive: archive, logger: logger)
+        let service = DaemonService(configPath: options.configPath, config: config, archive: archive, logger: logger, now: TestClock.now)
         let group = ServiceGroup(configuration: .init(
             services: [service], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -13,14 +13,22 @@ struct StatusCommand: ParsableCommand {
         let config = try options.loadConfig()
         let archive = try options.openArchive(config)
         let summaries = Dictionary(uniqueKeysWithValues: try archive.accountSummaries().map { ($0.name, $0) })
+        let today = Int(TestClock.now().timeIntervalSince1970 / 86_400)
         for account in config.accounts {
-            guard let summary = summaries[account.name] else {
-                print("\(account.name): never harvested")
-                continue
+            let summary = summaries[account.name]
+            var state = "ok"
+            if summary?.closedAt != nil {
+                state = "closed"
+            } else if let since = summary?.failingSince {
+                state = "failing since \(MailDate.iso8601(since))"
+            } else if let plan = account.deprovisioning {
+                let left = plan.closesOnDay - today
+                state = left < 0 ? "closed" : "closing in \(left) days (\(plan.closesOnText))"
             }
-            let last = summary.lastSuccessAt.map(MailDate.iso8601) ?? "never"
-            var line = "\(account.name): \(summary.messages) messages in \(summary.folders) folders, last harvest \(last)"
-            if let error = summary.lastError { line += ", FAILING: \(error)" }
+            let last = summary?.lastSuccessAt.map(MailDate.iso8601) ?? "never"
+            let contacts = (try? archive.accountReach(account: account.name).contacts) ?? 0
+            var line = "\(account.name): \(state); \(summary?.messages ?? 0) messages, \(contacts) contacts, last harvest \(last)"
+            if let error = summary?.lastError { line += "; last error: \(error)" }
             print(line)
         }
         let contacts = try archive.contacts()

@@ -2,6 +2,7 @@ import Foundation
 import KithArchive
 import KithConfig
 import KithHarvest
+import KithMail
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -16,14 +17,18 @@ public struct DaemonService: Service {
     private let notifier: SystemdNotifier
     private let initialConfig: Config
     private let board: ScheduleBoard
+    private let now: @Sendable () -> Date
 
-    public init(configPath: String, config: Config, archive: Archive, logger: Logger, notifier: SystemdNotifier = SystemdNotifier()) {
+    /// - Parameter now: the clock for deprovisioning dates (tests move it; scheduling always uses real time).
+    public init(configPath: String, config: Config, archive: Archive, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
+                now: @escaping @Sendable () -> Date = { Date() }) {
         self.configPath = configPath
         self.initialConfig = config
         self.archive = archive
         self.logger = logger
         self.notifier = notifier
         self.board = ScheduleBoard()
+        self.now = now
     }
 
     private enum Outcome: Sendable { case reload, shutdown, idle }
@@ -82,6 +87,12 @@ public struct DaemonService: Service {
     /// Harvest, wait for the schedule, repeat; until cancelled (reload or shutdown).
     private func accountLoop(_ account: AccountConfig, config: Config) async {
         while !Task.isCancelled {
+            if await review(account, config: config) {
+                // Closed: never contacted again; everything archived stays.
+                notifier.status(await board.summary(config))
+                try? await Task.sleep(for: .seconds(365 * 86_400))
+                return
+            }
             let wait = await board.secondsUntilDue(account)
             if wait > 0 {
                 do { try await Task.sleep(for: .seconds(wait)) } catch { return }
@@ -89,6 +100,7 @@ public struct DaemonService: Service {
             let report = await harvest(account)
             if report.stopped { return }
             await board.record(account, report: report)
+            _ = await review(account, config: config)
             if let error = report.error {
                 let retry = await board.secondsUntilDue(account)
                 logger.warning("harvest failed: \(error); retrying in \(retry) s", metadata: ["account": "\(account.name)"])
@@ -96,6 +108,74 @@ public struct DaemonService: Service {
                 logger.notice("\(report.summary)", metadata: ["account": "\(account.name)"])
             }
             notifier.status(await board.summary(config))
+        }
+    }
+
+    /// Applies the deprovisioning countdown for today: warnings once each, the final export, closing.
+    /// Returns true when the account is closed.
+    private func review(_ account: AccountConfig, config: Config) async -> Bool {
+        let today = Int(now().timeIntervalSince1970 / 86_400)
+        do {
+            let summary = try archive.accountSummaries().first { $0.name == account.name }
+            let failingHours = summary?.failingSince.map { Int((now().timeIntervalSince1970 - Double($0)) / 3600) }
+            let actions = DeprovisionCountdown.actions(
+                today: today, plan: account.deprovisioning, recorded: try archive.events(account: account.name),
+                failingHours: failingHours, everSucceeded: summary?.lastSuccessAt != nil)
+            let events = EventNotifier(settings: config.notify, logger: logger)
+            let at = Int64(now().timeIntervalSince1970)
+            var closed = summary?.closedAt != nil
+            for action in actions {
+                let reach = try archive.accountReach(account: account.name)
+                let through = reach.lastMessage.map { String(MailDate.iso8601($0).prefix(10)) } ?? "no mail yet"
+                switch action {
+                case .warn(let threshold, let daysLeft, let covering):
+                    let closes = account.deprovisioning?.closesOnText ?? "?"
+                    let notice = AccountNotice(account: account.name, event: DeprovisionCountdown.warningEvent, daysLeft: daysLeft,
+                        message: "\(account.name) closes on \(closes): \(daysLeft) days left. kith holds \(reach.contacts) contacts from it, through \(through).")
+                    await blocking { events.send(notice) }
+                    for value in covering { try archive.recordEvent(AccountEvent(event: DeprovisionCountdown.warningEvent, threshold: value), account: account.name, at: at) }
+                    logger.notice("warning sent", metadata: ["account": "\(account.name)", "threshold": "\(threshold)"])
+                case .finalExport(let daysLeft):
+                    let day = String(MailDate.iso8601(Int64(today) * 86_400).prefix(10))
+                    let directory = "\(config.archive.exportDirectory)/\(account.name)/\(day)"
+                    let exporter = FinalExporter(archive: archive, logger: logger)
+                    let result = await blocking { Result { try exporter.export(account, to: directory) } }
+                    switch result {
+                    case .success(let manifest):
+                        let notice = AccountNotice(account: account.name, event: DeprovisionCountdown.exportEvent, daysLeft: daysLeft,
+                            message: "Final export of \(account.name): \(manifest.summary), in \(directory).", exportPath: directory)
+                        await blocking { events.send(notice) }
+                        if manifest.complete {
+                            try archive.recordEvent(AccountEvent(event: DeprovisionCountdown.exportEvent), account: account.name, at: at, detail: directory)
+                        }
+                    case .failure(let error):
+                        logger.error("final export failed; it resumes at the next harvest: \(error)", metadata: ["account": "\(account.name)"])
+                    }
+                case .close:
+                    try archive.markClosed(account: account.name, at: at)
+                    try archive.recordEvent(AccountEvent(event: DeprovisionCountdown.closedEvent), account: account.name, at: at)
+                    let notice = AccountNotice(account: account.name, event: DeprovisionCountdown.closedEvent, daysLeft: 0,
+                        message: "\(account.name) is closed; kith will not contact it again. Its \(reach.contacts) contacts stay in the archive.")
+                    await blocking { events.send(notice) }
+                    closed = true
+                case .earlyCutoff(let hours):
+                    try archive.recordEvent(AccountEvent(event: DeprovisionCountdown.cutoffEvent), account: account.name, at: at)
+                    let notice = AccountNotice(account: account.name, event: DeprovisionCountdown.cutoffEvent, daysLeft: nil,
+                        message: "URGENT: every login to \(account.name) has failed for \(hours) hours; the employer may have closed it early. The archive holds \(reach.contacts) contacts through \(through).")
+                    await blocking { events.send(notice) }
+                }
+            }
+            return closed
+        } catch {
+            logger.error("deprovisioning check failed: \(error)", metadata: ["account": "\(account.name)"])
+            return false
+        }
+    }
+
+    /// Runs blocking work (libcurl, subprocesses, file I/O) on a thread of its own, off the cooperative pool.
+    private func blocking<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: work()) }
         }
     }
 

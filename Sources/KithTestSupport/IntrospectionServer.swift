@@ -46,18 +46,10 @@ public final class IntrospectionServer: @unchecked Sendable {
         pid = try ChildProcess.startInBackground(["python3", script, String(port), validTokenFile, requestLog, username],
                                                  environment: ProcessInfo.processInfo.environment,
                                                  outputFile: directory.appendingPathComponent("introspect.out").path)
-        let deadline = Date().addingTimeInterval(10)
-        while !DovecotServer.canConnect(port: port) {
-            guard Date() < deadline else { throw TestSupportError("introspection server did not start") }
-            usleep(50_000)
-        }
+        try BackgroundServer.waitUntilListening(port)
     }
 
-    deinit {
-        kill(pid, SIGTERM)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-    }
+    deinit { BackgroundServer.stop(pid) }
 
     /// The tokens the server has been asked about so far.
     public var requestedTokens: [String] {

@@ -24,7 +24,10 @@ public final class NotifySocket: @unchecked Sendable {
         guard bound else { throw TestSupportError("cannot bind notify socket \(name): \(String(cString: strerror(errno)))") }
     }
 
-    deinit { close(descriptor) }
+    deinit {
+        close(descriptor)
+        if !name.hasPrefix("@") { unlink(name) }
+    }
 
     /// The next datagram, or nil after `timeout` seconds.
     public func receive(timeout: Double) -> String? {
