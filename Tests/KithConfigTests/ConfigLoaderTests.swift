@@ -52,6 +52,8 @@ private let goodAccount = """
         #expect(loaded.accounts[1].addresses == ["jdoe@old.example"], "the username stands in for missing addresses")
         #expect(loaded.accounts[1].password == .command("echo secret"))
         #expect(loaded.accounts[1].location.line == 1)
+        #expect(loaded.accounts[0].intervalSeconds == 6 * 3600)
+        #expect(loaded.archive.exportDirectory.hasSuffix("/state/exports"))
     }
 
     @Test(arguments: [
@@ -69,6 +71,13 @@ private let goodAccount = """
         ("[[account]]\nname = \"a\"\nurl = \"imaps://x.example\"\nusername = \"u@x.example\"\nauth = \"xoauth2\"", ":1: account \"a\": auth = \"xoauth2\" needs oauth2_token_command"),
         ("\(goodAccount)\nauth = \"kerberos\"", ":6: account \"acme\": auth: \"kerberos\" is not one of password, xoauth2, oauthbearer"),
         ("\(goodAccount)\noauth2_token_command = \"oama access me\"", ":6: account \"acme\": oauth2_token_command: only used with auth"),
+        ("\(goodAccount)\ncloses_on = 2027-02-30", ":6: TOML syntax"),
+        ("\(goodAccount)\ncloses_on = \"2027-03-31\"", ":6: account \"acme\": closes_on: expected a date such as 2027-03-31 (no quotes), found string"),
+        ("\(goodAccount)\ncloses_on = 2027-03-31\nwarn_days = [30, \"7\"]", ":7: account \"acme\": warn_days: expected an array of positive whole numbers"),
+        ("\(goodAccount)\nwarn_days = [3]", ":6: account \"acme\": warn_days: only used with closes_on"),
+        ("\(goodAccount)\ninterval = \"6 hours\"", ":6: account \"acme\": interval: \"6 hours\" is not a duration"),
+        ("[notify.webhook]\nurl = \"http://x\"\nformat = \"xml\"\n\n\(goodAccount)", ":3: notify.webhook.format: \"xml\" is not one of json, text, slack"),
+        ("[notify]\npager = true\n\n\(goodAccount)", ":2: notify.pager: unknown key"),
         ("[[account]]\nname = \"bad name\"\nurl = \"imaps://x.example\"\nusername = \"u@x.example\"\npassword_env = \"P\"", ":2: account \"bad name\": name: use letters"),
     ])
     func reportsEachProblemWithFileLineAndKey(text: String, expected: String) throws {

@@ -2,6 +2,8 @@ import Foundation
 import Testing
 import KithTestSupport
 @testable import KithDaemon
+import KithArchive
+import KithConfig
 
 @Suite struct HarvestScheduleTests {
     @Test func successWaitsTheIntervalWithinItsJitter() {
@@ -58,3 +60,42 @@ import KithTestSupport
     }
 }
 
+
+@Suite struct DeprovisionCountdownTests {
+    private let plan = Deprovisioning(closesOnDay: 20_000)
+    private func warned(_ thresholds: Int...) -> Set<AccountEvent> {
+        Set(thresholds.map { AccountEvent(event: DeprovisionCountdown.warningEvent, threshold: $0) })
+    }
+
+    @Test func nothingBeforeTheFirstThreshold() {
+        #expect(DeprovisionCountdown.actions(today: 20_000 - 31, plan: plan, recorded: []) == [])
+    }
+
+    @Test func eachThresholdOnceAndCatchUpWithTheMostUrgent() {
+        #expect(DeprovisionCountdown.actions(today: 20_000 - 30, plan: plan, recorded: []) == [.warn(threshold: 30, daysLeft: 30, covering: [30])])
+        #expect(DeprovisionCountdown.actions(today: 20_000 - 30, plan: plan, recorded: warned(30)) == [])
+        // Down from 30 days to 5: one message, for 7, settling 14 and 7; and the export.
+        #expect(DeprovisionCountdown.actions(today: 20_000 - 5, plan: plan, recorded: warned(30)) == [
+            .warn(threshold: 7, daysLeft: 5, covering: [14, 7]), .finalExport(daysLeft: 5),
+        ])
+    }
+
+    @Test func theExportRunsOnceAtItsDay() {
+        let exported: Set<AccountEvent> = warned(30, 14).union([AccountEvent(event: DeprovisionCountdown.exportEvent)])
+        #expect(DeprovisionCountdown.actions(today: 20_000 - 14, plan: plan, recorded: warned(30, 14)) == [.finalExport(daysLeft: 14)])
+        #expect(DeprovisionCountdown.actions(today: 20_000 - 13, plan: plan, recorded: exported) == [])
+    }
+
+    @Test func closesAfterTheLastDayOnce() {
+        #expect(DeprovisionCountdown.actions(today: 20_000, plan: plan, recorded: warned(30, 14, 7, 3, 1)).contains(.close) == false)
+        #expect(DeprovisionCountdown.actions(today: 20_001, plan: plan, recorded: []) == [.close])
+        #expect(DeprovisionCountdown.actions(today: 20_001, plan: plan, recorded: [AccountEvent(event: DeprovisionCountdown.closedEvent)]) == [])
+    }
+
+    @Test func earlyCutoffOnlyForAnAccountThatUsedToWork() {
+        #expect(DeprovisionCountdown.actions(today: 0, plan: nil, recorded: [], failingHours: 25, everSucceeded: true) == [.earlyCutoff(failingHours: 25)])
+        #expect(DeprovisionCountdown.actions(today: 0, plan: nil, recorded: [], failingHours: 25, everSucceeded: false) == [])
+        #expect(DeprovisionCountdown.actions(today: 0, plan: nil, recorded: [], failingHours: 23, everSucceeded: true) == [])
+        #expect(DeprovisionCountdown.actions(today: 0, plan: nil, recorded: [AccountEvent(event: DeprovisionCountdown.cutoffEvent)], failingHours: 99, everSucceeded: true) == [])
+    }
+}
