@@ -12,9 +12,11 @@ import Logging
 /// Read-only (`EXAMINE`, `BODY.PEEK[]`), resumable (an interrupted export continues where it stopped),
 /// files 0600 in a 0700 directory. Blocking; call it from a thread that may block.
 public struct FinalExporter: Sendable {
+    /// Messages per FETCH of whole messages.
     public var chunkSize: UInt32 = 100
-    /// Largest single message accepted; a message is held in memory whole while it is written.
-    public var maximumMessageBytes = 256 * 1024 * 1024
+    /// Messages larger than this are fetched in pieces of this size (`BODY.PEEK[]<offset.length>`), and
+    /// a FETCH of small messages asks for at most this much: what the export holds in memory at once.
+    public var pieceBytes = 2 * 1024 * 1024
     private let harvester: Harvester
     private let archive: Archive
     private let logger: Logger
@@ -57,23 +59,45 @@ public struct FinalExporter: Sendable {
                     ranges.append(first...last)
                     first = last + 1
                 }
-                var pending: [(uid: UInt32, bytes: [UInt8])] = []
-                try session.uidFetch(ranges: ranges, items: "UID INTERNALDATE BODY.PEEK[]", window: 2, onMessage: { attributes in
-                    guard let uid = attributes.uid, let body = attributes.bodySections.first(where: { $0.section.isEmpty })?.data else { return }
-                    pending.append((uid, MboxWriter.entry(body, internalDate: attributes.internalDate)))
-                }, onRangeComplete: { range in
-                    let done = pending.filter { $0.uid <= range.upperBound }.sorted { $0.uid < $1.uid }
-                    pending.removeAll { $0.uid <= range.upperBound }
-                    for message in done {
-                        try handle.write(contentsOf: message.bytes)
-                        state.bytes += UInt64(message.bytes.count)
-                        state.count += 1
+                // Sizes first, then small messages in one FETCH and large ones in pieces: memory stays
+                // bounded by `pieceBytes` whatever a message weighs.
+                var sizes: [(uid: UInt32, size: UInt64, date: String?)] = []
+                try session.uidFetch(ranges: ranges, items: "UID RFC822.SIZE INTERNALDATE", window: 4, onMessage: { attributes in
+                    if let uid = attributes.uid { sizes.append((uid, attributes.size ?? 0, attributes.internalDate)) }
+                }, onRangeComplete: { _ in })
+                sizes.sort { $0.uid < $1.uid }
+                var index = 0
+                while index < sizes.count {
+                    var batch: [(uid: UInt32, size: UInt64, date: String?)] = []
+                    var batchBytes: UInt64 = 0
+                    while index < sizes.count, batch.count < Int(chunkSize), batchBytes + sizes[index].size <= UInt64(pieceBytes) {
+                        batch.append(sizes[index])
+                        batchBytes += sizes[index].size
+                        index += 1
+                    }
+                    if batch.isEmpty {
+                        let large = sizes[index]
+                        index += 1
+                        try writeInPieces(large, session: session, to: handle, state: &state)
+                    } else {
+                        var bodies: [UInt32: [UInt8]] = [:]
+                        try session.uidFetch(uids: batch.map(\.uid), items: "UID BODY.PEEK[]") { attributes in
+                            if let uid = attributes.uid, let body = attributes.bodySections.first(where: { $0.section.isEmpty })?.data { bodies[uid] = body }
+                        }
+                        for message in batch {
+                            // A message expunged since the sizes were read is simply not there any more.
+                            guard let body = bodies[message.uid] else { continue }
+                            let entry = MboxWriter.entry(body, internalDate: message.date)
+                            try handle.write(contentsOf: entry)
+                            state.bytes += UInt64(entry.count)
+                            state.count += 1
+                        }
                     }
                     try handle.synchronize()
-                    state.lastUID = range.upperBound
+                    state.lastUID = index < sizes.count ? sizes[index].uid - 1 : uidNext - 1
                     progress.folders[name] = state
                     try progress.save(directory: directory)
-                })
+                }
             }
             progress.folders[name] = state
             try progress.save(directory: directory)
@@ -96,6 +120,32 @@ public struct FinalExporter: Sendable {
                          metadata: ["account": "\(account.name)", "folder": "\(folder.name)"])
         }
         return manifest
+    }
+
+    /// Streams one large message into the mbox in pieces, never holding it whole.
+    private func writeInPieces(_ message: (uid: UInt32, size: UInt64, date: String?), session: IMAPSession,
+                               to handle: FileHandle, state: inout ExportProgress.Folder) throws {
+        var encoder = MboxEncoder()
+        var written = 0
+        var out = MboxWriter.separator(internalDate: message.date)
+        var offset: UInt64 = 0
+        while offset < message.size {
+            var piece: [UInt8] = []
+            try session.uidFetch(uids: [message.uid], items: "UID BODY.PEEK[]<\(offset).\(pieceBytes)>") { attributes in
+                piece = attributes.bodySections.first?.data ?? []
+            }
+            if piece.isEmpty { break }
+            encoder.feed(piece, into: &out)
+            try handle.write(contentsOf: out)
+            written += out.count
+            out.removeAll(keepingCapacity: true)
+            offset += UInt64(piece.count)
+        }
+        encoder.finish(into: &out)
+        try handle.write(contentsOf: out)
+        written += out.count
+        state.bytes += UInt64(written)
+        state.count += 1
     }
 
     static func fileName(for folder: String) -> String {
@@ -122,30 +172,18 @@ public struct FinalExporter: Sendable {
 
 /// Writes messages in the mboxrd format: a `From ` separator line, LF line ends, `>`-quoting of `From ` lines.
 public enum MboxWriter {
+    /// One whole message as an mbox entry.
     public static func entry(_ message: [UInt8], internalDate: String?) -> [UInt8] {
-        var out = Array("From MAILER-DAEMON \(asctime(internalDate))\n".utf8)
-        out.reserveCapacity(message.count + 64)
-        var lineStart = true
-        var index = 0
-        while index < message.count {
-            let byte = message[index]
-            if lineStart {
-                // mboxrd: a line of zero or more ">" then "From " gets one more ">".
-                var probe = index
-                while probe < message.count, message[probe] == UInt8(ascii: ">") { probe += 1 }
-                if message.count - probe >= 5, message[probe..<probe + 5].elementsEqual("From ".utf8) { out.append(UInt8(ascii: ">")) }
-            }
-            if byte == 0x0D, index + 1 < message.count, message[index + 1] == 0x0A {
-                index += 1
-                continue
-            }
-            out.append(byte)
-            lineStart = byte == 0x0A
-            index += 1
-        }
-        if out.last != 0x0A { out.append(0x0A) }
-        out.append(0x0A)
+        var out = separator(internalDate: internalDate)
+        var encoder = MboxEncoder()
+        encoder.feed(message, into: &out)
+        encoder.finish(into: &out)
         return out
+    }
+
+    /// The `From ` line that opens an entry.
+    public static func separator(internalDate: String?) -> [UInt8] {
+        Array("From MAILER-DAEMON \(asctime(internalDate))\n".utf8)
     }
 
     /// `Tue Jul 17 09:44:25 1996` from an INTERNALDATE, in UTC.
@@ -157,6 +195,66 @@ public enum MboxWriter {
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "EEE MMM d HH:mm:ss yyyy"
         return formatter.string(from: date)
+    }
+}
+
+/// The body of one mboxrd entry, fed in pieces of any size: CRLF becomes LF, and a line of zero or
+/// more `>` followed by `From ` gets one more `>`, even when a piece ends in the middle of such a line.
+public struct MboxEncoder {
+    private static let from = Array("From ".utf8)
+    /// The start of the current line, held back while it could still turn out to be a `From ` line.
+    private var head: [UInt8] = []
+    private var atLineStart = true
+    private var pendingCR = false
+    private var lastByte: UInt8 = 0x0A
+
+    public init() {}
+
+    public mutating func feed(_ bytes: some Sequence<UInt8>, into out: inout [UInt8]) {
+        for byte in bytes {
+            if pendingCR {
+                pendingCR = false
+                if byte != 0x0A { emit(0x0D, into: &out) }
+            }
+            if byte == 0x0D {
+                pendingCR = true
+                continue
+            }
+            emit(byte, into: &out)
+        }
+    }
+
+    /// Flushes what is held back and closes the entry with a blank line.
+    public mutating func finish(into out: inout [UInt8]) {
+        if pendingCR { emit(0x0D, into: &out) }
+        pendingCR = false
+        out += head
+        if let last = head.last { lastByte = last }
+        head.removeAll()
+        if lastByte != 0x0A { out.append(0x0A) }
+        out.append(0x0A)
+        atLineStart = true
+        lastByte = 0x0A
+    }
+
+    private mutating func emit(_ byte: UInt8, into out: inout [UInt8]) {
+        guard atLineStart else {
+            out.append(byte)
+            lastByte = byte
+            if byte == 0x0A { atLineStart = true }
+            return
+        }
+        head.append(byte)
+        let quotes = head.prefix { $0 == UInt8(ascii: ">") }.count
+        let rest = head[quotes...]
+        if rest.count <= Self.from.count, rest.elementsEqual(Self.from.prefix(rest.count)) {
+            guard rest.count == Self.from.count else { return }  // still undecided
+            out.append(UInt8(ascii: ">"))
+        }
+        out += head
+        lastByte = byte
+        atLineStart = byte == 0x0A
+        head.removeAll(keepingCapacity: true)
     }
 }
 

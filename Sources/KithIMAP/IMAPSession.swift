@@ -71,6 +71,7 @@ extension Command {
         case .list: "LIST"
         case .examine(let mailbox): "EXAMINE \(ModifiedUTF7.decode(mailbox))"
         case .uidFetch(let first, let last, _): "UID FETCH \(first):\(last)"
+        case .uidFetchList(let uids, _): "UID FETCH \(uids.first.map(String.init) ?? "")\(uids.count > 1 ? ",..." : "")"
         case .logout: "LOGOUT"
         }
     }

@@ -10,6 +10,8 @@ public enum Command: Equatable, Sendable {
     case examine(mailbox: [UInt8])
     /// `UID FETCH first:last (items)` (RFC 9051 section 6.4.9).
     case uidFetch(first: UInt32, last: UInt32, items: String)
+    /// `UID FETCH uid,uid,... (items)` for a list of UIDs.
+    case uidFetchList(uids: [UInt32], items: String)
     case logout
 
     /// The command line(s) as sent; mailbox names that cannot be quoted use a LITERAL+ (RFC 7888) literal.
@@ -30,6 +32,8 @@ public enum Command: Equatable, Sendable {
             Self.appendString(mailbox, to: &out)
         case .uidFetch(let first, let last, let items):
             out += Array("UID FETCH \(first):\(last) (\(items))".utf8)
+        case .uidFetchList(let uids, let items):
+            out += Array("UID FETCH \(uids.map(String.init).joined(separator: ",")) (\(items))".utf8)
         case .logout:
             out += Array("LOGOUT".utf8)
         }

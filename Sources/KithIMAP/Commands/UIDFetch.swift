@@ -44,4 +44,27 @@ extension IMAPSession {
             }
         }
     }
+
+    /// Fetches `items` for the listed UIDs with one command; the replies go to `onMessage` as they arrive.
+    public func uidFetch(uids: [UInt32], items: String, onMessage: (FetchAttributes) throws -> Void) throws {
+        guard !uids.isEmpty else { return }
+        let tag = try send(.uidFetchList(uids: uids, items: items))
+        while true {
+            switch try readResponse() {
+            case .untagged(.fetch(_, let attributes)):
+                try onMessage(attributes)
+            case .untagged(.status(let status)) where status.kind == .bye:
+                throw IMAPError.bye(text: status.text)
+            case .untagged:
+                continue
+            case .tagged(let responseTag, let status) where responseTag == tag:
+                guard status.kind == .ok else { throw IMAPError.commandFailed(command: Command.uidFetchList(uids: uids, items: items).name, status: status) }
+                return
+            case .tagged(let other, _):
+                throw IMAPError.protocolViolation("completion for unknown tag \(other)")
+            case .continuation:
+                throw IMAPError.protocolViolation("unexpected continuation request during FETCH")
+            }
+        }
+    }
 }
