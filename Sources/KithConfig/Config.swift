@@ -38,6 +38,8 @@ public struct AccountConfig: Sendable {
     public var intervalSeconds: Int
     /// When the employer closes the mailbox, if known; with the warning and export schedule around it.
     public var deprovisioning: Deprovisioning?
+    /// After this many hours of failed logins an account that used to work raises an urgent notice (`early_cutoff_hours`).
+    public var earlyCutoffHours = 24
     /// Where the block starts, for messages about it.
     public var location: SourceLocation
 

@@ -15,7 +15,7 @@ struct ConfigDecoder {
     private static let accountKeys: Set<String> = [
         "name", "url", "username", "password_file", "password_command", "password_env", "password_credential",
         "addresses", "allow_plaintext", "tls_ca_file", "folders", "auth", "oauth2_token_command", "interval",
-        "closes_on", "warn_days", "final_export_days",
+        "closes_on", "warn_days", "final_export_days", "early_cutoff_hours",
     ]
     private static let folderKeys: Set<String> = ["include", "exclude"]
     private static let passwordKeys = ["password_file", "password_command", "password_env", "password_credential"]
@@ -325,6 +325,13 @@ struct ConfigDecoder {
                              allowPlaintext: allowPlaintext, tlsCAFile: caFile, folders: folders,
                              intervalSeconds: intervalSeconds, location: SourceLocation(file: file, line: blockLine))
         account.deprovisioning = deprovisioning
+        if let value = block["early_cutoff_hours"] {
+            guard let hours = value.int, hours > 0 else {
+                problem("early_cutoff_hours", "expected a positive whole number of hours")
+                return nil
+            }
+            account.earlyCutoffHours = hours
+        }
         return account
     }
 

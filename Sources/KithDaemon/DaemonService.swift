@@ -120,7 +120,7 @@ public struct DaemonService: Service {
             let failingHours = summary?.failingSince.map { Int((now().timeIntervalSince1970 - Double($0)) / 3600) }
             let actions = DeprovisionCountdown.actions(
                 today: today, plan: account.deprovisioning, recorded: try archive.events(account: account.name),
-                failingHours: failingHours, everSucceeded: summary?.lastSuccessAt != nil)
+                failingHours: failingHours, everSucceeded: summary?.lastSuccessAt != nil, cutoffHours: account.earlyCutoffHours)
             let events = EventNotifier(settings: config.notify, logger: logger)
             let at = Int64(now().timeIntervalSince1970)
             var closed = summary?.closedAt != nil

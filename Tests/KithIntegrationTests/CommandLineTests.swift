@@ -61,6 +61,17 @@ private func kith(_ arguments: [String], config: String? = nil) throws -> (statu
         #expect(archiveBytes.range(of: Data(account.password.utf8)) == nil, "the password reached the archive")
     }
 
+    @Test func logLinesCarryJournaldPrioritiesUnderSystemd() throws {
+        let account = try TestAccount(messages: 5, seed: 4)
+        var environment = ProcessInfo.processInfo.environment
+        environment["KITH_CONFIG"] = account.configPath
+        environment["JOURNAL_STREAM"] = "8:12345"
+        let result = try ChildProcess.run([kithBinary, "harvest", "--log-level", "info"], environment: environment, timeoutSeconds: 60)
+        let lines = String(decoding: result.errorOutput, as: UTF8.self).split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("<4>connecting without TLS") }, "\(lines)")
+        #expect(!lines.isEmpty && lines.allSatisfy { $0.hasPrefix("<") }, "\(lines)")
+    }
+
     @Test func userErrorsAreOneClearLineAndANonZeroExit() throws {
         let account = try TestAccount(messages: 3, seed: 2)
         let unknown = try kith(["harvest", "--account", "nope"], config: account.configPath)

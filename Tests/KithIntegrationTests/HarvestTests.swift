@@ -88,6 +88,22 @@ func openHarvest(_ account: TestAccount) throws -> (AccountConfig, Archive, Harv
         try expectArchiveMatchesModel(archive, account.mailbox)
     }
 
+    @Test func aStopRequestEndsTheHarvestRightAfterTheChunkInFlightIsCommitted() throws {
+        let account = try TestAccount(messages: 200, seed: 13)
+        let (acme, archive, firstHarvester) = try openHarvest(account)
+        var harvester = firstHarvester
+        harvester.chunkSize = 5
+        harvester.shouldStop = { true }
+        let report = harvester.harvest(acme)
+        #expect(report.stopped && report.error == nil)
+        let folders = try archive.folders(accountID: try archive.accountID(named: "acme"))
+        #expect(folders.filter { $0.lastUID > 0 }.map(\.lastUID) == [5], "exactly one chunk committed, with its cursor")
+        #expect(try archive.messageCount() > 0)
+        harvester.shouldStop = { false }
+        #expect(harvester.harvest(acme).error == nil)
+        try expectArchiveMatchesModel(archive, account.mailbox)
+    }
+
     @Test func wrongPasswordFailsWithTheAccountNamedAndNoSecretShown() throws {
         let account = try TestAccount(messages: 5)
         var config = try ConfigLoader.load(path: account.configPath)
