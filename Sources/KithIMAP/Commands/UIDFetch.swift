@@ -24,47 +24,45 @@ extension IMAPSession {
         }
         try fill()
         while let oldest = pending.first {
-            switch try readResponse() {
-            case .untagged(.fetch(_, let attributes)):
-                try onMessage(attributes)
-            case .untagged(.status(let status)) where status.kind == .bye:
-                throw IMAPError.bye(text: status.text)
-            case .untagged:
-                continue
-            case .tagged(let tag, let status):
-                guard tag == oldest.tag else { throw IMAPError.protocolViolation("completion for \(tag) before \(oldest.tag)") }
-                guard status.kind == .ok else {
-                    throw IMAPError.commandFailed(command: "UID FETCH \(oldest.range.lowerBound):\(oldest.range.upperBound)", status: status)
-                }
-                pending.removeFirst()
-                try onRangeComplete(oldest.range)
-                try fill()
-            case .continuation:
-                throw IMAPError.protocolViolation("unexpected continuation request during FETCH")
+            guard let (tag, status) = try nextFetchCompletion(onMessage: onMessage) else { continue }
+            guard tag == oldest.tag else { throw IMAPError.protocolViolation("completion for \(tag) before \(oldest.tag)") }
+            guard status.kind == .ok else {
+                throw IMAPError.commandFailed(command: "UID FETCH \(oldest.range.lowerBound):\(oldest.range.upperBound)", status: status)
             }
+            pending.removeFirst()
+            try onRangeComplete(oldest.range)
+            try fill()
         }
     }
 
     /// Fetches `items` for the listed UIDs with one command; the replies go to `onMessage` as they arrive.
     public func uidFetch(uids: [UInt32], items: String, onMessage: (FetchAttributes) throws -> Void) throws {
         guard !uids.isEmpty else { return }
-        let tag = try send(.uidFetchList(uids: uids, items: items))
+        let command = Command.uidFetchList(uids: uids, items: items)
+        let tag = try send(command)
         while true {
-            switch try readResponse() {
-            case .untagged(.fetch(_, let attributes)):
-                try onMessage(attributes)
-            case .untagged(.status(let status)) where status.kind == .bye:
-                throw IMAPError.bye(text: status.text)
-            case .untagged:
-                continue
-            case .tagged(let responseTag, let status) where responseTag == tag:
-                guard status.kind == .ok else { throw IMAPError.commandFailed(command: Command.uidFetchList(uids: uids, items: items).name, status: status) }
-                return
-            case .tagged(let other, _):
-                throw IMAPError.protocolViolation("completion for unknown tag \(other)")
-            case .continuation:
-                throw IMAPError.protocolViolation("unexpected continuation request during FETCH")
-            }
+            guard let (completed, status) = try nextFetchCompletion(onMessage: onMessage) else { continue }
+            guard completed == tag else { throw IMAPError.protocolViolation("completion for unknown tag \(completed)") }
+            guard status.kind == .ok else { throw IMAPError.commandFailed(command: command.name, status: status) }
+            return
+        }
+    }
+
+    /// Reads one response during a FETCH: replies go to `onMessage`, other untagged data is skipped,
+    /// BYE ends the session; a tagged completion is returned.
+    private func nextFetchCompletion(onMessage: (FetchAttributes) throws -> Void) throws -> (String, StatusResponse)? {
+        switch try readResponse() {
+        case .untagged(.fetch(_, let attributes)):
+            try onMessage(attributes)
+            return nil
+        case .untagged(.status(let status)) where status.kind == .bye:
+            throw IMAPError.bye(text: status.text)
+        case .untagged:
+            return nil
+        case .tagged(let tag, let status):
+            return (tag, status)
+        case .continuation:
+            throw IMAPError.protocolViolation("unexpected continuation request during FETCH")
         }
     }
 }
