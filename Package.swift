@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "KithMailTests", dependencies: ["KithMail"]),
         .testTarget(name: "KithConfigTests", dependencies: ["KithConfig"]),
         .testTarget(name: "KithArchiveTests", dependencies: ["KithArchive"]),
-        .testTarget(name: "KithDaemonTests", dependencies: ["KithDaemon", "KithTestSupport", "KithArchive", "KithConfig"]),
+        .testTarget(name: "KithDaemonTests", dependencies: ["KithDaemon", "KithTestSupport", "KithArchive", "KithConfig", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "KithIntegrationTests", dependencies: [
             "KithTestSupport", "KithHarvest", "KithArchive", "KithConfig", "KithIMAP", "KithMail",
         ]),

@@ -45,10 +45,12 @@ public enum ChildProcess {
         defer { posix_spawnattr_destroy(&attributes) }
         prepareSignals(&attributes)
 
-        let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
+        let environment = environment ?? ProcessInfo.processInfo.environment
+        let env = environment.map { "\($0.key)=\($0.value)" }
+        let program = resolve(arguments[0], path: environment["PATH"])
         var pid: pid_t = 0
         let code = withCStrings(arguments) { argv in
-            withCStrings(env) { envp in posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, envp) }
+            withCStrings(env) { envp in posix_spawnp(&pid, program, &actions, &attributes, argv, envp) }
         }
         close(outPipe[1])
         close(errPipe[1])
@@ -96,6 +98,16 @@ public enum ChildProcess {
         if !exited { while waitpid(pid, &status, 0) == -1, errno == EINTR {} }
         let exitCode = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         return Result(status: exitCode, output: output, errorOutput: errorOutput)
+    }
+
+    /// A bare program name looked up in the child's PATH (posix_spawnp would use the parent's).
+    static func resolve(_ program: String, path: String?) -> String {
+        guard !program.contains("/"), let path else { return program }
+        for directory in path.split(separator: ":") {
+            let candidate = "\(directory)/\(program)"
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        return program
     }
 
     /// Starts `arguments` in the background with stdin from /dev/null and stdout and stderr appended to `outputFile`.

@@ -25,6 +25,17 @@ public struct SMTPSettings: Sendable, Equatable {
     public var password: PasswordSource?
     public var allowPlaintext: Bool
     public var tlsCAFile: String?
+
+    public init(url: String, from: String, to: [String], username: String? = nil, password: PasswordSource? = nil,
+                allowPlaintext: Bool = false, tlsCAFile: String? = nil) {
+        self.url = url
+        self.from = from
+        self.to = to
+        self.username = username
+        self.password = password
+        self.allowPlaintext = allowPlaintext
+        self.tlsCAFile = tlsCAFile
+    }
 }
 
 /// `[notify.webhook]`: an HTTP POST per event.
@@ -32,4 +43,9 @@ public struct WebhookSettings: Sendable, Equatable {
     public enum Format: String, Sendable { case json, text, slack }
     public var url: String
     public var format: Format
+
+    public init(url: String, format: Format) {
+        self.url = url
+        self.format = format
+    }
 }

@@ -202,7 +202,7 @@ public final class DovecotServer: @unchecked Sendable {
         return URL(fileURLWithPath: String(cString: made))
     }
 
-    static func freeLoopbackPort() throws -> Int {
+    public static func freeLoopbackPort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
         var address = sockaddr_in()

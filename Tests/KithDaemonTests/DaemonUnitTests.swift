@@ -4,6 +4,7 @@ import KithTestSupport
 @testable import KithDaemon
 import KithArchive
 import KithConfig
+import Logging
 
 @Suite struct HarvestScheduleTests {
     @Test func successWaitsTheIntervalWithinItsJitter() {
@@ -97,5 +98,41 @@ import KithConfig
         #expect(DeprovisionCountdown.actions(today: 0, plan: nil, recorded: [], failingHours: 25, everSucceeded: false) == [])
         #expect(DeprovisionCountdown.actions(today: 0, plan: nil, recorded: [], failingHours: 23, everSucceeded: true) == [])
         #expect(DeprovisionCountdown.actions(today: 0, plan: nil, recorded: [AccountEvent(event: DeprovisionCountdown.cutoffEvent)], failingHours: 99, everSucceeded: true) == [])
+    }
+}
+
+@Suite struct EventNotifierTests {
+    private func quiet() -> Logger {
+        var logger = Logger(label: "kith-test")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    @Test func desktopAndCommandChannelsRunWithTheEventInTheirEnvironment() throws {
+        let directory = try DovecotServer.makeTemporaryDirectory(prefix: "kith-notify")
+        let record = directory.appendingPathComponent("calls").path
+        let fake = directory.appendingPathComponent("notify-send").path
+        try "#!/bin/sh\necho \"desktop $*\" >> \(record)\n".write(toFile: fake, atomically: true, encoding: .utf8)
+        chmod(fake, 0o755)
+        let settings = NotifySettings(command: ["/bin/sh", "-c", "echo \"command $KITH_ACCOUNT $KITH_EVENT $KITH_DAYS_LEFT\" >> \(record)"], desktop: true)
+        let notifier = EventNotifier(settings: settings, logger: quiet(),
+                                     environment: ["PATH": "\(directory.path):/usr/bin:/bin", "DBUS_SESSION_BUS_ADDRESS": "unix:path=/dev/null"])
+        let failed = notifier.send(AccountNotice(account: "acme", event: "warning", daysLeft: 7, message: "acme closes in 7 days"))
+        #expect(failed.isEmpty)
+        let calls = try String(contentsOfFile: record, encoding: .utf8).split(separator: "\n")
+        #expect(calls == ["command acme warning 7", "desktop --urgency=critical kith: acme acme closes in 7 days"])
+    }
+
+    @Test func aFailingChannelIsRetriedReportedAndDoesNotStopTheOthers() throws {
+        let directory = try DovecotServer.makeTemporaryDirectory(prefix: "kith-notify")
+        let record = directory.appendingPathComponent("calls").path
+        let closedPort = try DovecotServer.freeLoopbackPort()
+        var notifier = EventNotifier(settings: NotifySettings(
+            webhook: WebhookSettings(url: "http://127.0.0.1:\(closedPort)/hook", format: .json),
+            command: ["/bin/sh", "-c", "echo ran >> \(record)"]), logger: quiet())
+        notifier.retryDelays = [0.01, 0.01]
+        let failed = notifier.send(AccountNotice(account: "acme", event: "closed", daysLeft: 0, message: "closed"))
+        #expect(failed == ["webhook"])
+        #expect(try String(contentsOfFile: record, encoding: .utf8) == "ran\n")
     }
 }
