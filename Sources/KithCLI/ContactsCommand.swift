@@ -14,6 +14,17 @@ struct ContactsCommand: ParsableCommand {
     @Option(help: "Only contacts seen in this account.")
     var account: String?
 
+    @Option(help: "Only contacts seen on or after this day (YYYY-MM-DD).")
+    var since: String?
+
+    @Flag(help: "Include newsletters, notifications and other automated senders.")
+    var includeAutomated = false
+
+    enum Sort: String, ExpressibleByArgument, CaseIterable { case messages, recent, name, sent, received }
+
+    @Option(help: "Order: messages, recent, name, sent or received.")
+    var sort: Sort = .messages
+
     @Option(help: "Show at most this many.")
     var limit: Int?
 
@@ -23,11 +34,26 @@ struct ContactsCommand: ParsableCommand {
     func run() throws {
         let config = try options.loadConfig()
         let archive = try options.openArchive(config)
-        var contacts = try archive.contacts(ContactFilter(search: search, account: account))
-        contacts.sort { ($0.messages, $1.email) > ($1.messages, $0.email) }
+        var contacts = try archive.contacts(ContactFilter(search: search, account: account, includeAutomated: includeAutomated))
+        if let since {
+            let day = ISO8601DateFormatter()
+            day.formatOptions = [.withFullDate]
+            guard since.count == 10, day.date(from: since) != nil else {
+                printError("--since: expected a day as YYYY-MM-DD, got \"\(since)\"")
+                throw ExitCode(2)
+            }
+            contacts = contacts.filter { ($0.lastSeen ?? "") >= since }
+        }
+        switch sort {
+        case .messages: contacts.sort { ($0.messages, $1.email) > ($1.messages, $0.email) }
+        case .sent: contacts.sort { ($0.sent, $0.messages, $1.email) > ($1.sent, $1.messages, $0.email) }
+        case .received: contacts.sort { ($0.received, $0.messages, $1.email) > ($1.received, $1.messages, $0.email) }
+        case .recent: contacts.sort { ($0.lastSeen ?? "", $1.email) > ($1.lastSeen ?? "", $0.email) }
+        case .name: contacts.sort { ($0.name ?? $0.email).lowercased() < ($1.name ?? $1.email).lowercased() }
+        }
         if let limit { contacts = Array(contacts.prefix(max(0, limit))) }
         if json {
-            print(try ContactJSON.encode(contacts))
+            print(try ContactJSON.encode(contacts, sortedByEmail: false))
         } else {
             print(ContactTable.render(contacts, width: TerminalSize.columns()))
         }

@@ -6,7 +6,7 @@ public struct KithCommand: AsyncParsableCommand {
         commandName: "kith",
         abstract: "Keeps the people you corresponded with from every work mailbox you ever had.",
         subcommands: [
-            HarvestCommand.self, DaemonCommand.self, ContactsCommand.self, ExportCommand.self, StatusCommand.self,
+            HarvestCommand.self, DaemonCommand.self, ContactsCommand.self, ShowCommand.self, ExportCommand.self, StatusCommand.self,
             FinalExportCommand.self, CheckConfigCommand.self, ParseHeadersCommand.self,
         ]
     )

@@ -9,11 +9,16 @@ struct StatusCommand: ParsableCommand {
 
     @OptionGroup var options: GlobalOptions
 
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
     func run() throws {
         let config = try options.loadConfig()
         let archive = try options.openArchive(config)
         let summaries = Dictionary(uniqueKeysWithValues: try archive.accountSummaries().map { ($0.name, $0) })
         let today = Int(TestClock.now().timeIntervalSince1970 / 86_400)
+        var rows: [[String: Any]] = []
+        let colour = Terminal.wantsColour
         for account in config.accounts {
             let summary = summaries[account.name]
             var state = "ok"
@@ -27,11 +32,29 @@ struct StatusCommand: ParsableCommand {
             }
             let last = summary?.lastSuccessAt.map(MailDate.iso8601) ?? "never"
             let contacts = (try? archive.accountReach(account: account.name).contacts) ?? 0
-            var line = "\(account.name): \(state); \(summary?.messages ?? 0) messages, \(contacts) contacts, last harvest \(last)"
+            var row: [String: Any] = [
+                "account": account.name, "state": state, "messages": summary?.messages ?? 0, "contacts": contacts,
+                "last_harvest": summary?.lastSuccessAt.map(MailDate.iso8601) ?? NSNull(), "last_error": summary?.lastError ?? NSNull(),
+            ]
+            if let plan = account.deprovisioning {
+                row["closes_on"] = plan.closesOnText
+                row["days_left"] = plan.closesOnDay - today
+            }
+            rows.append(row)
+            let shownState = colour ? Terminal.paint(state) : state
+            var line = "\(account.name): \(shownState); \(summary?.messages ?? 0) messages, \(contacts) contacts, last harvest \(last)"
             if let error = summary?.lastError { line += "; last error: \(error)" }
-            print(line)
+            if !json { print(line) }
         }
-        let contacts = try archive.contacts()
-        print("archive \(config.archive.path): \(try archive.messageCount()) messages, \(contacts.count) contacts")
+        let contacts = try archive.contacts().count
+        let messages = try archive.messageCount()
+        let bytes = ((try? FileManager.default.attributesOfItem(atPath: config.archive.path))?[.size] as? Int) ?? 0
+        if json {
+            let object: [String: Any] = ["accounts": rows, "archive": config.archive.path, "archive_bytes": bytes, "messages": messages, "contacts": contacts]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("archive \(config.archive.path) (\(bytes / 1024) KiB): \(messages) messages, \(contacts) contacts")
+        }
     }
 }

@@ -44,13 +44,13 @@ private func kith(_ arguments: [String], config: String? = nil) throws -> (statu
             #expect((object["name"] as? String) == want.name)
         }
 
-        let top = try kith(["contacts", "--limit", "3", "--json"], config: account.configPath)
+        let top = try kith(["contacts", "--limit", "3", "--json", "--include-automated"], config: account.configPath)
         let topObjects = try #require(try JSONSerialization.jsonObject(with: Data(top.output.utf8)) as? [[String: Any]])
         #expect(topObjects.count == 3)
         let most = expected.values.map(\.messages).max()!
         #expect(topObjects.contains { $0["messages"] as? Int == most })
 
-        let search = try kith(["contacts", "--search", "NEWSLETTER.example"], config: account.configPath)
+        let search = try kith(["contacts", "--search", "NEWSLETTER.example", "--include-automated"], config: account.configPath)
         #expect(search.status == 0 && search.output.contains("news0@newsletter.example"))
         #expect(!search.output.contains("@acme.example"))
 
@@ -59,6 +59,61 @@ private func kith(_ arguments: [String], config: String? = nil) throws -> (statu
         }
         let archiveBytes = try Data(contentsOf: URL(fileURLWithPath: account.archivePath)) + ((try? Data(contentsOf: URL(fileURLWithPath: account.archivePath + "-wal"))) ?? Data())
         #expect(archiveBytes.range(of: Data(account.password.utf8)) == nil, "the password reached the archive")
+    }
+
+    @Test func contactsShowStatusAndExportsThatOtherToolsRead() throws {
+        let account = try TestAccount(messages: 150, seed: 23)
+        #expect(try kith(["harvest"], config: account.configPath).status == 0)
+        let expected = account.mailbox.expectedContacts()
+        let people = expected.values.filter { !$0.automated }
+
+        func json(_ arguments: [String]) throws -> [[String: Any]] {
+            let result = try kith(arguments + ["--json"], config: account.configPath)
+            #expect(result.status == 0, "\(result.errors)")
+            return try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: Any]])
+        }
+        #expect(Set(try json(["contacts"]).map { $0["email"] as! String }) == Set(people.map(\.email)), "automated senders are left out by default")
+        #expect(try json(["contacts", "--include-automated"]).count == expected.count)
+        let byName = try json(["contacts", "--sort", "name"]).map { (($0["name"] as? String) ?? ($0["email"] as! String)).lowercased() }
+        #expect(byName == byName.sorted())
+        let recent = try json(["contacts", "--sort", "recent"]).compactMap { $0["last_seen"] as? String }
+        #expect(recent == recent.sorted(by: >))
+        let since = try json(["contacts", "--since", "2024-06-01"])
+        #expect(since.count == people.filter { ($0.lastSeen ?? "") >= "2024-06-01" }.count)
+        #expect(try kith(["contacts", "--since", "June"], config: account.configPath).status == 2)
+
+        let star = try #require(people.filter { $0.name != nil }.max { ($0.messages, $1.email) < ($1.messages, $0.email) })
+        let show = try kith(["show", star.email], config: account.configPath)
+        #expect(show.status == 0)
+        #expect(show.output.contains("<\(star.email)>") && show.output.contains("messages: \(star.messages) ("))
+        #expect(show.output.contains("account acme: \(star.messages) messages"))
+        #expect(show.output.contains("per year"))
+        #expect(try kith(["show", "nobody-at-all"], config: account.configPath).status == 1)
+
+        let status = try kith(["status", "--json"], config: account.configPath)
+        let statusObject = try #require(try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any])
+        #expect(statusObject["contacts"] as? Int == expected.count)
+        #expect((statusObject["accounts"] as? [[String: Any]])?.first?["state"] as? String == "ok")
+
+        let vcf = account.directory.appendingPathComponent("people.vcf").path
+        let csv = account.directory.appendingPathComponent("people.csv").path
+        #expect(try kith(["export", "--format", "vcard", "--output", vcf], config: account.configPath).status == 0)
+        #expect(try kith(["export", "--format", "csv", "--output", csv], config: account.configPath).status == 0)
+        let reader = """
+            import csv, sys, vobject
+            cards = list(vobject.readComponents(open(sys.argv[1], newline="").read()))
+            for card in cards:
+                print("vcard", card.email.value, card.fn.value)
+            rows = list(csv.DictReader(open(sys.argv[2], newline="", encoding="utf-8")))
+            for row in rows:
+                print("csv", row["E-mail 1 - Value"], row["Name"] or row["E-mail 1 - Value"])
+            """
+        let parsed = try ChildProcess.run(["/usr/bin/python3", "-c", reader, vcf, csv], timeoutSeconds: 60)
+        #expect(parsed.status == 0, "\(String(decoding: parsed.errorOutput, as: UTF8.self))")
+        let lines = String(decoding: parsed.output, as: UTF8.self).split(separator: "\n").map(String.init)
+        let want = Set(people.map { "\($0.email) \($0.name ?? $0.email)" })
+        #expect(Set(lines.filter { $0.hasPrefix("vcard ") }.map { String($0.dropFirst(6)) }) == want, "vCard round trip")
+        #expect(Set(lines.filter { $0.hasPrefix("csv ") }.map { String($0.dropFirst(4)) }) == want, "CSV round trip")
     }
 
     @Test func logLinesCarryJournaldPrioritiesUnderSystemd() throws {
