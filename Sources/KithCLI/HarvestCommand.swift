@@ -32,9 +32,13 @@ struct HarvestCommand: ParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         var harvester = Harvester(archive: archive, logger: logger)
         harvester.chunkSize = max(1, chunkSize)
+        if Terminal.showsProgress {
+            harvester.progress = { progress in Terminal.progress(progress.line) }
+        }
         var failed = false
         for account in accounts {
             let report = harvester.harvest(account)
+            Terminal.progress(nil)
             print(report.summary)
             if report.error != nil { failed = true }
         }

@@ -11,4 +11,15 @@ enum Terminal {
         let code = state.hasPrefix("ok") ? "32" : state.hasPrefix("closing") ? "33" : "31"
         return "\u{1B}[\(code)m\(state)\u{1B}[0m"
     }
+
+    /// A progress line on standard error: only on a terminal, never under systemd.
+    static var showsProgress: Bool {
+        isatty(STDERR_FILENO) != 0 && ProcessInfo.processInfo.environment["JOURNAL_STREAM"] == nil
+    }
+
+    /// Rewrites the progress line in place; nil clears it.
+    static func progress(_ line: String?) {
+        guard showsProgress else { return }
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + (line ?? "")).utf8))
+    }
 }

@@ -25,3 +25,20 @@ public struct HarvestReport: Sendable {
         return "\(account): \(foldersHarvested) folders read, \(foldersUnchanged) unchanged, \(newMessages) new messages in \(seconds) s"
     }
 }
+
+/// How far a folder's harvest has come.
+public struct HarvestProgress: Sendable {
+    public var account: String
+    public var folder: String
+    public var done: Int
+    /// An estimate: the folder's message count, bounded by the UIDs still to fetch.
+    public var total: Int
+    public var seconds: Double
+
+    /// `acme: INBOX 1200/3000 (4000/s, 1 s left)`.
+    public var line: String {
+        let rate = seconds > 0 ? Double(done) / seconds : 0
+        let left = rate > 0 ? Int((Double(total - done) / rate).rounded(.up)) : 0
+        return "\(account): \(folder) \(done)/\(total) (\(Int(rate))/s, \(left) s left)"
+    }
+}

@@ -17,6 +17,8 @@ public struct Harvester: Sendable {
     public var environment = ProcessInfo.processInfo.environment
     /// Asked after each committed chunk; when it answers true the harvest ends there (graceful shutdown).
     public var shouldStop: @Sendable () -> Bool = { false }
+    /// Told after each committed chunk how far the folder has come (for a progress line on a terminal).
+    public var progress: (@Sendable (HarvestProgress) -> Void)?
 
     private let archive: Archive
     private let logger: Logger
@@ -70,6 +72,9 @@ public struct Harvester: Sendable {
                 var pending: [ArchivedMessage] = []
                 var rangeIndex = 0
                 currentRange = plan.ranges.first
+                let folderStart = Date()
+                let expected = min(Int(server.exists), plan.ranges.reduce(0) { $0 + Int($1.upperBound - $1.lowerBound) + 1 })
+                var folderDone = 0
                 try session.uidFetch(ranges: plan.ranges, items: MessageExtractor.fetchItems, window: pipelineWindow, onMessage: { attributes in
                     guard let uid = attributes.uid else { return }
                     let headers = attributes.bodySections.first { $0.section.uppercased().hasPrefix("HEADER") }?.data ?? []
@@ -82,6 +87,9 @@ public struct Harvester: Sendable {
                     let cursor = server.uidNext == nil ? (done.map(\.uid).max() ?? 0) : range.upperBound
                     try archive.commit(done, folderID: folder.id, uidValidity: server.uidValidity, lastUID: cursor)
                     report.messagesFetched += done.count
+                    folderDone += done.count
+                    progress?(HarvestProgress(account: account.name, folder: displayName, done: folderDone,
+                                              total: max(expected, folderDone), seconds: Date().timeIntervalSince(folderStart)))
                     rangeIndex += 1
                     currentRange = rangeIndex < plan.ranges.count ? plan.ranges[rangeIndex] : nil
                     if shouldStop() { throw HarvestStopped() }

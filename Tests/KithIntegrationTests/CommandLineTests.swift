@@ -116,6 +116,21 @@ private func kith(_ arguments: [String], config: String? = nil) throws -> (statu
         #expect(Set(lines.filter { $0.hasPrefix("csv ") }.map { String($0.dropFirst(4)) }) == want, "CSV round trip")
     }
 
+    @Test func progressShowsOnATerminalOnly() throws {
+        let account = try TestAccount(messages: 300, seed: 24)
+        let quiet = try kith(["harvest", "--chunk-size", "20"], config: account.configPath)
+        #expect(!quiet.errors.contains("/s, "), "no progress line without a terminal")
+        try FileManager.default.removeItem(atPath: account.archivePath)
+        var environment = ProcessInfo.processInfo.environment
+        environment["KITH_CONFIG"] = account.configPath
+        environment.removeValue(forKey: "JOURNAL_STREAM")
+        // script(1) gives kith a pseudo-terminal.
+        let tty = try ChildProcess.run(["script", "-qec", "\(kithBinary) harvest --chunk-size 20", "/dev/null"], environment: environment, timeoutSeconds: 120)
+        let screen = String(decoding: tty.output, as: UTF8.self)
+        #expect(screen.contains("acme: INBOX ") && screen.contains("/s, ") && screen.contains("\r"), "\(screen.prefix(500))")
+        #expect(screen.contains("acme: 4 folders read"))
+    }
+
     @Test func logLinesCarryJournaldPrioritiesUnderSystemd() throws {
         let account = try TestAccount(messages: 5, seed: 4)
         var environment = ProcessInfo.processInfo.environment
