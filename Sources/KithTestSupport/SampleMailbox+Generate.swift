@@ -21,18 +21,23 @@ extension SampleMailbox {
     private static let zones: [(String, Int64)] = [("+0000", 0), ("-0700", -25_200), ("+0530", 19_800), ("+0100", 3_600), ("-0500", -18_000)]
 
     /// Generates `count` messages from `seed`; `firstIndex` lets a second call add new, distinct mail.
-    public static func generate(count: Int, seed: UInt64 = 7, firstIndex: Int = 0, ownerAddresses: [String] = defaultOwnerAddresses) -> SampleMailbox {
+    /// `years` bounds the Date headers (the job's time at the company).
+    public static func generate(count: Int, seed: UInt64 = 7, firstIndex: Int = 0, ownerAddresses: [String] = defaultOwnerAddresses,
+                                years: ClosedRange<Int> = 2019...2024, peopleOffset: Int = 0) -> SampleMailbox {
         var random = SeededGenerator(seed: seed &+ UInt64(firstIndex))
         let peopleCount = max(12, min(5000, count / 10 + 8))
-        let people = (0..<peopleCount).map { person($0, random: &random) }
+        let people = (peopleOffset..<peopleOffset + peopleCount).map { person($0, random: &random) }
         let owner = SampleMessage.Address(email: ownerAddresses[0], written: ownerAddresses[0].capitalized, name: "Me Myself", writtenName: "Me Myself")
-        let ownerAlias = SampleMessage.Address(email: ownerAddresses[1], written: "Firstname.Lastname@ACME.example", name: nil, writtenName: nil)
+        // The alias spelled in mixed case, as mail clients do: matching must ignore case.
+        let aliasParts = ownerAddresses[1].split(separator: "@")
+        let ownerAlias = SampleMessage.Address(email: ownerAddresses[1], written: aliasParts[0].capitalized + "@" + aliasParts[1].uppercased(),
+                                               name: nil, writtenName: nil)
         var messages: [SampleMessage] = []
         var copyable: [SampleMessage] = []
         for offset in 0..<count {
             let index = firstIndex + offset
             let roll = Int.random(in: 0..<100, using: &random)
-            let (date, dateHeader) = randomDate(&random)
+            let (date, dateHeader) = randomDate(&random, years: years)
             var message = SampleMessage(
                 folder: "INBOX", logicalID: "m\(index)", messageID: "m\(index).\(seed)@mail.example",
                 date: date, dateHeader: dateHeader, internalDate: date + 60,
@@ -113,8 +118,10 @@ extension SampleMailbox {
         }
     }
 
-    private static func randomDate(_ random: inout SeededGenerator) -> (Int64, String) {
-        let utc = Int64.random(in: 1_546_300_800..<1_735_689_600, using: &random)  // 2019 through 2024
+    private static func randomDate(_ random: inout SeededGenerator, years: ClosedRange<Int>) -> (Int64, String) {
+        let from = Int64(MailDate.daysFromCivil(year: years.lowerBound, month: 1, day: 1)) * 86_400
+        let to = Int64(MailDate.daysFromCivil(year: years.upperBound + 1, month: 1, day: 1)) * 86_400
+        let utc = Int64.random(in: from..<to, using: &random)
         let (zone, offset) = zones[Int.random(in: 0..<zones.count, using: &random)]
         let local = utc + offset
         let days = local >= 0 ? local / 86_400 : (local - 86_399) / 86_400

@@ -163,3 +163,25 @@ private func kith(_ arguments: [String], config: String? = nil) throws -> (statu
         #expect(!down.errors.contains(account.password) && !down.output.contains(account.password))
     }
 }
+
+@Suite struct ReportTests {
+    @Test func reportIsOneSelfContainedPageWithChartsAndTheTopPeople() throws {
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("kith").path
+        let account = try TestAccount(messages: 200, seed: 25, extraAccountLines: "closes_on = 2027-03-31")
+        let environment = ["KITH_CONFIG": account.configPath, "KITH_NOW": "2027-03-01"]
+        #expect(try ChildProcess.run([binary, "harvest"], environment: environment, timeoutSeconds: 120).status == 0)
+        let output = account.directory.appendingPathComponent("report.html").path
+        let result = try ChildProcess.run([binary, "report", "--output", output], environment: environment, timeoutSeconds: 120)
+        #expect(result.status == 0, "\(String(decoding: result.errorOutput, as: UTF8.self))")
+        let html = try String(contentsOfFile: output, encoding: .utf8)
+        #expect(!html.contains("<script") && !html.contains("http://") && !html.contains("https://") && !html.contains("@import") && !html.contains("url("),
+                "no scripts, fonts or anything fetched")
+        #expect(html.components(separatedBy: "<svg").count - 1 == 2, "the timeline and the automated share are inline SVG")
+        #expect(html.contains("aria-label=\"career timeline\""))
+        #expect(html.contains("closing in 30 days"))
+        let people = account.mailbox.expectedContacts().values.filter { !$0.automated }
+        let star = try #require(people.max { ($0.messages, $1.email) < ($1.messages, $0.email) })
+        #expect(html.contains(star.email), "the person with the most messages is listed")
+        #expect(html.contains("<b>\(people.count)</b><span>people</span>"))
+    }
+}
