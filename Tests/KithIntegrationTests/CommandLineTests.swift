@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import KithArchive
 import KithConfig
 import KithTestSupport
 
@@ -156,11 +157,33 @@ private func kith(_ arguments: [String], config: String? = nil) throws -> (statu
         #expect(missing.status == 2)
         #expect(missing.errors.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count == 1)
 
+        #expect(try kith(["harvest"], config: account.configPath).status == 0)
+        do {
+            let lock = try ArchiveLock(archivePath: account.archivePath)
+            let locked = try kith(["harvest"], config: account.configPath)
+            #expect(locked.status == 2)
+            #expect(locked.errors.contains("another kith harvest (pid \(getpid())) is writing this archive"))
+            #expect(locked.errors.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count == 1)
+            withExtendedLifetime(lock) {}
+        }
+        for shell in ["bash", "zsh", "fish"] {
+            let completion = try kith(["--generate-completion-script", shell])
+            #expect(completion.status == 0 && completion.output.contains("final-export"), "\(shell) completion")
+        }
+
         account.server.stop()
         let down = try kith(["harvest"], config: account.configPath)
         #expect(down.status == 1)
         #expect(down.output.contains("acme: FAILED"))
         #expect(!down.errors.contains(account.password) && !down.output.contains(account.password))
+
+        try Data("this is not a database, it is garbage".utf8).write(to: URL(fileURLWithPath: account.archivePath))
+        try? FileManager.default.removeItem(atPath: account.archivePath + "-wal")
+        try? FileManager.default.removeItem(atPath: account.archivePath + "-shm")
+        let garbage = try kith(["contacts"], config: account.configPath)
+        #expect(garbage.status == 2)
+        #expect(garbage.errors.hasPrefix("kith: archive \(account.archivePath): "), "\(garbage.errors)")
+        #expect(!garbage.errors.contains("Fatal error") && !garbage.errors.contains("Stack"))
     }
 }
 
