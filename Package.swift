@@ -51,7 +51,7 @@ let package = Package(
 
         // Test support: a private Dovecot and a generated mailbox, shared by tests and the demo.
         .target(name: "KithTestSupport", dependencies: ["KithMail", "KithConfig"]),
-        .executableTarget(name: "kith-sample", dependencies: ["KithTestSupport"]),
+        .executableTarget(name: "kith-sample", dependencies: ["KithTestSupport", "KithConfig"]),
 
         .testTarget(name: "KithIMAPWireTests", dependencies: ["KithIMAPWire"]),
         .testTarget(name: "KithMailTests", dependencies: ["KithMail"]),

@@ -118,7 +118,7 @@ public struct SampleMessage: Sendable {
         return lines.joined(separator: "\r\n") + "\r\n\r\nBody of \(logicalID).\r\n"
     }
 
-    func write(to maildir: URL, fileName: String) throws {
+    public func write(to maildir: URL, fileName: String) throws {
         let folderDirectory = folder == "INBOX" ? maildir : maildir.appendingPathComponent("." + folder.replacingOccurrences(of: "/", with: "."))
         let cur = folderDirectory.appendingPathComponent("cur")
         for sub in ["cur", "new", "tmp"] {

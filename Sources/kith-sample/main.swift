@@ -1,9 +1,11 @@
 import Foundation
+import KithConfig
 import KithTestSupport
 
 /// `kith-sample start DIR [--messages N] [--jobs J]` starts a private Dovecot under DIR seeded with
 /// generated work mail (J mailboxes, one per job, in successive years) and writes DIR/kith.toml for it;
-/// `kith-sample stop DIR` stops that Dovecot.
+/// `kith-sample stop DIR` stops that Dovecot. `--reuse` keeps mail already generated under DIR (a new
+/// port, the same messages); `kith-sample deliver DIR --messages N` adds N new messages to the last job's mailbox.
 let arguments = CommandLine.arguments
 func usage() -> Never {
     FileHandle.standardError.write(Data("usage: kith-sample start DIR [--messages N] [--jobs J] | kith-sample stop DIR\n".utf8))
@@ -27,13 +29,16 @@ case "start":
     // Successive jobs: (account, mail user, domain, years there); the last one is the current job.
     let history = [("initech", "job1", "initech.example", 2012...2015), ("globex", "job2", "globex.example", 2016...2019),
                    ("sample", "owner", "acme.example", 2020...2025)].suffix(jobs)
+    let reuse = arguments.contains("--reuse") && FileManager.default.fileExists(atPath: serverRoot.appendingPathComponent("mail").path)
     do {
         DovecotServer.stop(root: serverRoot)
-        try? FileManager.default.removeItem(at: directory)
+        if !reuse {
+            try? FileManager.default.removeItem(at: directory)
+        }
         try FileManager.default.createDirectory(at: serverRoot, withIntermediateDirectories: true)
         let password = "sample-password"
         let server = try DovecotServer(users: Dictionary(uniqueKeysWithValues: history.map { ($0.1, password) }), root: serverRoot)
-        for (index, job) in history.enumerated() {
+        for (index, job) in history.enumerated() where !reuse {
             let owners = ["me@\(job.2)", "firstname.lastname@\(job.2)"]
             let mailbox = SampleMailbox.generate(count: messages / history.count, seed: 7 + UInt64(index), ownerAddresses: owners, years: job.3,
                                                  peopleOffset: index * messages / history.count / 15)
@@ -65,6 +70,25 @@ case "start":
         let configPath = directory.appendingPathComponent("kith.toml").path
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         print("sample Dovecot on \(server.url) with \(messages) messages in \(history.count) mailboxes; config: \(configPath)")
+    } catch {
+        FileHandle.standardError.write(Data("kith-sample: \(error)\n".utf8))
+        exit(1)
+    }
+case "deliver":
+    var count = 100
+    if let index = arguments.firstIndex(of: "--messages"), index + 1 < arguments.count, let number = Int(arguments[index + 1]) { count = number }
+    let maildir = serverRoot.appendingPathComponent("mail/owner")
+    let existing = (try? FileManager.default.contentsOfDirectory(atPath: maildir.appendingPathComponent("cur").path).count) ?? 0
+    let stamp = Int(Date().timeIntervalSince1970 * 1000)
+    let more = SampleMailbox.generate(count: count * 3 + 10, seed: UInt64(stamp), firstIndex: 10_000_000 + stamp % 1_000_000_000,
+                                      years: 2025...2025)
+    let inbox = more.messages.filter { $0.folder == "INBOX" }.prefix(count)
+    do {
+        for (index, message) in inbox.enumerated() {
+            try message.write(to: maildir, fileName: "\(stamp).D\(existing + index).kith")
+        }
+        _ = try ChildProcess.run(["/bin/chown", "-R", "mail:mail", maildir.path], timeoutSeconds: 120)
+        print("delivered \(inbox.count) new messages to INBOX")
     } catch {
         FileHandle.standardError.write(Data("kith-sample: \(error)\n".utf8))
         exit(1)
