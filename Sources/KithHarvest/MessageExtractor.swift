@@ -57,12 +57,14 @@ public struct MessageExtractor: Sendable {
     /// which is the same for every copy of the message in every folder.
     static func identity(_ headers: HeaderBlock, raw: [UInt8]) -> String {
         if let value = headers.first("message-id") {
-            var text = TextDecoding.headerText(value).trimmingCharacters(in: .whitespaces)
-            if let open = text.firstIndex(of: "<"), let close = text[open...].firstIndex(of: ">") {
-                text = String(text[text.index(after: open)..<close])
+            // Bytes, not Strings: this runs once per message.
+            var slice = value[...]
+            if let open = slice.firstIndex(of: UInt8(ascii: "<")), let close = slice[open...].firstIndex(of: UInt8(ascii: ">")) {
+                slice = slice[(open + 1)..<close]
             }
-            text = text.trimmingCharacters(in: .whitespaces)
-            if !text.isEmpty { return text }
+            while let first = slice.first, first == 0x20 || first == 0x09 { slice = slice.dropFirst() }
+            while let last = slice.last, last == 0x20 || last == 0x09 { slice = slice.dropLast() }
+            if !slice.isEmpty { return TextDecoding.headerText(slice) }
         }
         var normalised: [UInt8] = []
         for field in headers.fields {

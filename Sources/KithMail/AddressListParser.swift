@@ -118,6 +118,14 @@ public enum AddressListParser {
 
     /// Strips control characters (a decoded `=0D=0A` must never reach the archive), folds spaces, drops names that are just the address.
     static func cleanName(_ raw: String, email: String) -> String? {
+        if raw.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            // The common case, ASCII without controls: fold runs of spaces and trim, byte by byte.
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(raw.utf8.count)
+            for byte in raw.utf8 where !(byte == 0x20 && (bytes.isEmpty || bytes.last == 0x20)) { bytes.append(byte) }
+            if bytes.last == 0x20 { bytes.removeLast() }
+            return finishName(String(decoding: bytes, as: UTF8.self), email: email)
+        }
         var scalars = String.UnicodeScalarView()
         var lastWasSpace = true
         for scalar in raw.unicodeScalars {
@@ -132,6 +140,12 @@ public enum AddressListParser {
         }
         var name = String(scalars)
         while name.hasSuffix(" ") { name.removeLast() }
+        return finishName(name, email: email)
+    }
+
+    /// Drops stray quotes around a name, and names that are empty or just the address.
+    private static func finishName(_ cleaned: String, email: String) -> String? {
+        var name = cleaned
         if name.count >= 2, let first = name.first, let last = name.last, (first == "'" && last == "'") || (first == "\"" && last == "\"") {
             name = String(name.dropFirst().dropLast())
         }

@@ -25,7 +25,7 @@ public enum EncodedWord {
         var result = ""
         var previousWasEncoded = false
         for word in words {
-            if word.contains("=?"), let decoded = decodeWithin(word) {
+            if containsEncodedWordStart(word), let decoded = decodeWithin(word) {
                 if !result.isEmpty && !previousWasEncoded { result += " " }
                 result += decoded
                 previousWasEncoded = true
@@ -36,6 +36,15 @@ public enum EncodedWord {
             }
         }
         return result
+    }
+
+    private static func containsEncodedWordStart(_ word: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in word.utf8 {
+            if previous == UInt8(ascii: "="), byte == UInt8(ascii: "?") { return true }
+            previous = byte
+        }
+        return false
     }
 
     /// Decodes a word that is one encoded word or several glued together; nil if any part is malformed.

@@ -10,42 +10,80 @@ public enum MailDate {
     ]
 
     /// `Tue, 1 Jul 2003 10:52:37 +0200`, `1 Jul 03 10:52 EDT`, `17-Jul-1996 02:44:25 -0700` and similar.
+    /// Works on bytes: it runs once per harvested message.
     public static func parse(_ text: String) -> Int64? {
-        var fields = text.lowercased()
-            .split(whereSeparator: { " \t,-".contains($0) })
-            .map(String.init)
-        // Drop comments such as "(PST)" and a leading day name.
-        fields = fields.filter { !$0.hasPrefix("(") && !$0.hasSuffix(")") }
-        if let first = fields.first, first.count >= 3, first.allSatisfy(\.isLetter), !months.contains(String(first.prefix(3))) {
-            fields.removeFirst()
+        // Tokens split at space, tab, comma and "-", lowercased; comments "(...)" dropped; a token
+        // right after a "-" remembers it (the sign of "-0700").
+        var tokens: [(bytes: [UInt8], negative: Bool)] = []
+        var current: [UInt8] = []
+        var negative = false
+        var depth = 0
+        func flush() {
+            if !current.isEmpty { tokens.append((current, negative)) }
+            current.removeAll(keepingCapacity: true)
         }
-        guard fields.count >= 4 else { return nil }
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: "(") { flush(); depth += 1; continue }
+            if byte == UInt8(ascii: ")") { depth = max(0, depth - 1); continue }
+            if depth > 0 { continue }
+            switch byte {
+            case 0x20, 0x09, UInt8(ascii: ","):
+                flush()
+                negative = false
+            case UInt8(ascii: "-"):
+                flush()
+                negative = true
+            default:
+                current.append(byte >= 65 && byte <= 90 ? byte | 0x20 : byte)
+            }
+            if tokens.count > 8 { break }
+        }
+        flush()
+        if let first = tokens.first, first.bytes.count >= 3, first.bytes.allSatisfy({ $0 >= 97 && $0 <= 122 }), month(first.bytes) == nil {
+            tokens.removeFirst()
+        }
+        guard tokens.count >= 4 else { return nil }
         var dayIndex = 0
         var monthIndex = 1
-        if Int(fields[0]) == nil, Int(fields[1]) != nil { (dayIndex, monthIndex) = (1, 0) }  // "Jul 1 2003"
-        guard let day = Int(fields[dayIndex]), (1...31).contains(day),
-              let month = months.firstIndex(of: String(fields[monthIndex].prefix(3))).map({ $0 + 1 }),
-              var year = Int(fields[2])
-        else { return nil }
-        if fields[2].count <= 2 { year += year < 50 ? 2000 : 1900 } else if fields[2].count == 3 { year += 1900 }
+        if number(tokens[0].bytes) == nil, number(tokens[1].bytes) != nil { (dayIndex, monthIndex) = (1, 0) }  // "Jul 1 2003"
+        guard let day = number(tokens[dayIndex].bytes), (1...31).contains(day),
+              let month = month(tokens[monthIndex].bytes), var year = number(tokens[2].bytes) else { return nil }
+        let yearDigits = tokens[2].bytes.count
+        if yearDigits <= 2 { year += year < 50 ? 2000 : 1900 } else if yearDigits == 3 { year += 1900 }
         guard (1970...9999).contains(year) else { return nil }
-        let time = fields[3].split(separator: ":").map { Int($0) }
+        let time = tokens[3].bytes.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false).map { number(Array($0)) }
         guard time.count >= 2, time.allSatisfy({ $0 != nil }) else { return nil }
         let hour = time[0]!, minute = time[1]!, second = time.count > 2 ? time[2]! : 0
         guard hour < 24, minute < 60, second <= 60 else { return nil }
         var offsetMinutes = 0
-        if fields.count > 4 {
-            let zone = fields[4]
-            if let named = zones[zone] {
+        if tokens.count > 4 {
+            let zone = tokens[4]
+            if let named = zones[String(decoding: zone.bytes, as: UTF8.self)] {
                 offsetMinutes = named
-            } else if zone.count == 4 || zone.count == 5, let value = Int(zone.suffix(4)) {
-                // The "-" of "-0700" was a separator; look at the original text for the sign.
-                let negative = text.contains("-" + zone.suffix(4))
-                offsetMinutes = (value / 100 * 60 + value % 100) * (negative ? -1 : 1)
+            } else if zone.bytes.count == 4 || zone.bytes.count == 5, let value = number(Array(zone.bytes.suffix(4))) {
+                offsetMinutes = (value / 100 * 60 + value % 100) * (zone.negative ? -1 : 1)
             }
         }
         let days = daysFromCivil(year: year, month: month, day: day)
         return Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetMinutes * 60)
+    }
+
+    private static let monthNames: [[UInt8]] = months.map { Array($0.utf8) }
+
+    /// 1-12 for a token starting with a month's three letters.
+    private static func month(_ token: [UInt8]) -> Int? {
+        guard token.count >= 3 else { return nil }
+        return monthNames.firstIndex { $0[0] == token[0] && $0[1] == token[1] && $0[2] == token[2] }.map { $0 + 1 }
+    }
+
+    private static func number(_ token: [UInt8]) -> Int? {
+        guard !token.isEmpty, token.count <= 9 else { return nil }
+        var value = 0
+        for byte in token {
+            guard byte >= 48 && byte <= 57 else { return nil }
+            value = value * 10 + Int(byte - 48)
+        }
+        return value
     }
 
     /// `YYYY-MM-DDTHH:MM:SSZ`, the form every kith output uses.
