@@ -53,8 +53,8 @@ let package = Package(
         .target(name: "KithTestSupport", dependencies: ["KithMail", "KithConfig"]),
         .executableTarget(name: "kith-sample", dependencies: ["KithTestSupport", "KithConfig"]),
 
-        .testTarget(name: "KithIMAPWireTests", dependencies: ["KithIMAPWire"]),
-        .testTarget(name: "KithMailTests", dependencies: ["KithMail"]),
+        .testTarget(name: "KithIMAPWireTests", dependencies: ["KithIMAPWire", "KithTestSupport"]),
+        .testTarget(name: "KithMailTests", dependencies: ["KithMail", "KithTestSupport"]),
         .testTarget(name: "KithConfigTests", dependencies: ["KithConfig"]),
         .testTarget(name: "KithArchiveTests", dependencies: ["KithArchive"]),
         .testTarget(name: "KithDaemonTests", dependencies: ["KithDaemon", "KithTestSupport", "KithArchive", "KithConfig", .product(name: "Logging", package: "swift-log")]),

@@ -1,4 +1,5 @@
 import Testing
+import KithTestSupport
 @testable import KithIMAPWire
 
 /// A session as Dovecot 2.3 answers kith's pipelined commands: capability, LIST, EXAMINE and a header FETCH.
@@ -47,21 +48,9 @@ struct FixedChunks: IteratorProtocol {
 }
 
 struct RandomChunks: IteratorProtocol {
-    var generator: SplitMix
+    var generator: SeededGenerator
     let maximum: Int
     mutating func next() -> Int? { Int(generator.next() % UInt64(maximum)) + 1 }
-}
-
-/// A small deterministic generator, so a failing chunking can be reproduced from its seed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 @Suite struct ResponseParserTests {
@@ -99,7 +88,7 @@ struct SplitMix: RandomNumberGenerator {
     @Test(arguments: 0..<200)
     func randomChunksEqualWhole(seed: Int) throws {
         let whole = try parseAll(dovecotTranscript, chunkSizes: FixedChunks(size: dovecotTranscript.count))
-        let chunked = try parseAll(dovecotTranscript, chunkSizes: RandomChunks(generator: SplitMix(state: UInt64(seed)), maximum: 1 + seed % 97))
+        let chunked = try parseAll(dovecotTranscript, chunkSizes: RandomChunks(generator: SeededGenerator(seed: UInt64(seed)), maximum: 1 + seed % 97))
         #expect(chunked == whole, "seed \(seed)")
     }
 

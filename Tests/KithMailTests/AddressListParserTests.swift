@@ -1,4 +1,5 @@
 import Testing
+import KithTestSupport
 @testable import KithMail
 
 private func parse(_ text: String) -> [MailAddress] {
@@ -55,7 +56,7 @@ private func parse(_ text: String) -> [MailAddress] {
     }
 
     @Test func neverReturnsAnAddressThatIsNotInTheInput() {
-        var generator = SeededBytes(state: 42)
+        var generator = SeededGenerator(seed: 42)
         let alphabet = Array("ab@.<>,;:\"()\\ =?Q_B[]x\r\n\t".utf8)
         for _ in 0..<50_000 {
             let bytes = (0..<Int.random(in: 0..<60, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }
@@ -104,17 +105,5 @@ private func parse(_ text: String) -> [MailAddress] {
 
     @Test func sha256MatchesTheStandardVector() {
         #expect(Digest.sha256Hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-    }
-}
-
-/// SplitMix64: reproducible fuzz input.
-struct SeededBytes: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
