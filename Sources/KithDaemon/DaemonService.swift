@@ -132,7 +132,7 @@ public struct DaemonService: Service {
                     let closes = account.deprovisioning?.closesOnText ?? "?"
                     let notice = AccountNotice(account: account.name, event: DeprovisionCountdown.warningEvent, daysLeft: daysLeft,
                         message: "\(account.name) closes on \(closes): \(daysLeft) days left. kith holds \(reach.contacts) contacts from it, through \(through).")
-                    await blocking { events.send(notice) }
+                    _ = await blocking { events.send(notice) }  // each failed channel is logged by the notifier
                     for value in covering { try archive.recordEvent(AccountEvent(event: DeprovisionCountdown.warningEvent, threshold: value), account: account.name, at: at) }
                     logger.notice("warning sent", metadata: ["account": "\(account.name)", "threshold": "\(threshold)"])
                 case .finalExport(let daysLeft):
@@ -144,7 +144,7 @@ public struct DaemonService: Service {
                     case .success(let manifest):
                         let notice = AccountNotice(account: account.name, event: DeprovisionCountdown.exportEvent, daysLeft: daysLeft,
                             message: "Final export of \(account.name): \(manifest.summary), in \(directory).", exportPath: directory)
-                        await blocking { events.send(notice) }
+                        _ = await blocking { events.send(notice) }  // each failed channel is logged by the notifier
                         if manifest.complete {
                             try archive.recordEvent(AccountEvent(event: DeprovisionCountdown.exportEvent), account: account.name, at: at, detail: directory)
                         }
@@ -156,13 +156,13 @@ public struct DaemonService: Service {
                     try archive.recordEvent(AccountEvent(event: DeprovisionCountdown.closedEvent), account: account.name, at: at)
                     let notice = AccountNotice(account: account.name, event: DeprovisionCountdown.closedEvent, daysLeft: 0,
                         message: "\(account.name) is closed; kith will not contact it again. Its \(reach.contacts) contacts stay in the archive.")
-                    await blocking { events.send(notice) }
+                    _ = await blocking { events.send(notice) }  // each failed channel is logged by the notifier
                     closed = true
                 case .earlyCutoff(let hours):
                     try archive.recordEvent(AccountEvent(event: DeprovisionCountdown.cutoffEvent), account: account.name, at: at)
                     let notice = AccountNotice(account: account.name, event: DeprovisionCountdown.cutoffEvent, daysLeft: nil,
                         message: "URGENT: every login to \(account.name) has failed for \(hours) hours; the employer may have closed it early. The archive holds \(reach.contacts) contacts through \(through).")
-                    await blocking { events.send(notice) }
+                    _ = await blocking { events.send(notice) }  // each failed channel is logged by the notifier
                 }
             }
             return closed

@@ -153,8 +153,9 @@ public struct FinalExporter: Sendable {
     }
 
     private static func openTruncated(_ path: String, to length: UInt64) throws -> FileHandle {
-        if !FileManager.default.fileExists(atPath: path) {
-            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        if !FileManager.default.fileExists(atPath: path),
+           !FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
         }
         guard let handle = FileHandle(forUpdatingAtPath: path) else { throw CocoaError(.fileWriteNoPermission) }
         try handle.truncate(atOffset: length)
@@ -278,8 +279,8 @@ struct ExportProgress: Codable {
     func save(directory: String) throws {
         let path = (directory as NSString).appendingPathComponent(".progress.json")
         let temporary = path + ".tmp"
-        FileManager.default.createFile(atPath: temporary, contents: try JSONEncoder().encode(self), attributes: [.posixPermissions: 0o600])
-        guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+        guard FileManager.default.createFile(atPath: temporary, contents: try JSONEncoder().encode(self), attributes: [.posixPermissions: 0o600]),
+              rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path]) }
     }
 }
 

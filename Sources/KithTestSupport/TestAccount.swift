@@ -18,7 +18,7 @@ public final class TestAccount: @unchecked Sendable {
         try server.start()
         archivePath = directory.appendingPathComponent("state/archive.sqlite").path
         let passwordFile = directory.appendingPathComponent("acme.password").path
-        FileManager.default.createFile(atPath: passwordFile, contents: Data((password + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: passwordFile, contents: Data((password + "\n").utf8), attributes: [.posixPermissions: 0o600])
         configPath = directory.appendingPathComponent("kith.toml").path
         let config = """
         [archive]

@@ -25,7 +25,7 @@ public struct TestCertificates: Sendable {
                      "-out", "\(d)/server.pem", "-days", "3", "-extfile", "\(d)/san.cnf"])
         // An expired certificate needs explicit dates, which only `openssl ca` sets.
         try FileManager.default.createDirectory(atPath: "\(d)/ca", withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: "\(d)/ca/index.txt", contents: Data())
+        _ = FileManager.default.createFile(atPath: "\(d)/ca/index.txt", contents: Data())
         try "1000\n".write(toFile: "\(d)/ca/serial", atomically: true, encoding: .utf8)
         try """
         [ca]
