@@ -27,6 +27,14 @@ public final class FaultProxy: @unchecked Sendable {
     private let lock = NSLock()
     private var sockets: [Int32] = []
     private var stopped = false
+    private var serverBytes: [UInt8] = []
+
+    /// Everything the server sent through the proxy so far (all connections): a recorded transcript.
+    public var recordedServerBytes: [UInt8] {
+        lock.lock()
+        defer { lock.unlock() }
+        return serverBytes
+    }
 
     public init(upstreamPort: Int, fault: Fault) throws {
         self.upstreamPort = upstreamPort
@@ -114,7 +122,12 @@ public final class FaultProxy: @unchecked Sendable {
             default:
                 break
             }
-            if allowed > 0 { writeAll(client, Array(buffer[0..<allowed])) }
+            if allowed > 0 {
+                lock.lock()
+                serverBytes += buffer[0..<allowed]
+                lock.unlock()
+                writeAll(client, Array(buffer[0..<allowed]))
+            }
             forwarded += allowed
             if allowed < count {
                 if case .cutAfter = fault {
