@@ -86,7 +86,8 @@ public enum AddressListParser {
         }
         guard !local.isEmpty, !domain.isEmpty, !domain.hasPrefix("."), !domain.hasSuffix("."), !domain.contains("..") else { return nil }
         guard !local.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return nil }
-        return (local + "@" + domain).lowercased()
+        // One spelling per domain: lowercased, IDNA labels in their Unicode form.
+        return local.lowercased() + "@" + Punycode.unicodeDomain(domain.lowercased())
     }
 
     private static func displayName(_ tokens: [Token]) -> String? {

@@ -39,6 +39,16 @@ private func parse(_ text: String) -> [MailAddress] {
         #expect(got == expected, "\(why)")
     }
 
+    @Test func idnSpellingsOfOneDomainAreOneAddress() {
+        let ascii = parse("Jörg <jorg@XN--BCHER-KVA.example>")
+        let unicode = parse("Jörg <jorg@Bücher.example>")
+        #expect(ascii.map(\.email) == ["jorg@bücher.example"])
+        #expect(unicode.map(\.email) == ascii.map(\.email))
+        #expect(Punycode.unicodeDomain("xn--mnchen-3ya.de") == "münchen.de")
+        #expect(Punycode.unicodeDomain("mail.xn--fiqs8s.example") == "mail.中国.example")
+        #expect(Punycode.unicodeDomain("xn--!!.example") == "xn--!!.example", "a malformed label stays as written")
+    }
+
     @Test func rawUTF8AndLatin1BytesBothDecode() {
         let utf8 = AddressListParser.parse(Array("Zoë <zoe@example.org>".utf8))
         #expect(utf8.first?.name == "Zoë")
