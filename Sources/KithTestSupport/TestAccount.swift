@@ -18,22 +18,11 @@ public final class TestAccount: @unchecked Sendable {
         try server.start()
         archivePath = directory.appendingPathComponent("state/archive.sqlite").path
         let passwordFile = directory.appendingPathComponent("acme.password").path
-        _ = FileManager.default.createFile(atPath: passwordFile, contents: Data((password + "\n").utf8), attributes: [.posixPermissions: 0o600])
+        try SampleConfig.writePasswordFile(password, to: passwordFile)
         configPath = directory.appendingPathComponent("kith.toml").path
-        let config = """
-        [archive]
-        path = "\(archivePath)"
-
-        [[account]]
-        name = "acme"
-        url = "\(server.url)"
-        username = "owner"
-        password_file = "\(passwordFile)"
-        addresses = ["me@acme.example", "Firstname.Lastname@acme.example"]
-        allow_plaintext = true
-        \(extraAccountLines)
-
-        """
+        let config = "[archive]\npath = \"\(archivePath)\"\n" + SampleConfig.accountBlock(
+            name: "acme", url: server.url, username: "owner", passwordFile: passwordFile,
+            addresses: ["me@acme.example", "Firstname.Lastname@acme.example"], extra: extraAccountLines)
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
 
