@@ -6,6 +6,9 @@ public enum AddressListParser {
     /// Upper bound on members read from one field, so a hostile header cannot cost unbounded work.
     public static let maximumMembers = 20_000
 
+    /// Longer display names are cut to this many Unicode scalars: no real name is longer, and a hostile one must not fill the archive.
+    public static let maximumNameLength = 256
+
     public static func parse(_ value: [UInt8]) -> [MailAddress] {
         let tokens = tokenize(value)
         var result: [MailAddress] = []
@@ -17,7 +20,9 @@ public enum AddressListParser {
                 angleDepth += 1
                 member.append(token)
             case .special(UInt8(ascii: ">")):
-                angleDepth = max(0, angleDepth - 1)
+                // A stray ">" outside brackets is noise, not part of an address.
+                guard angleDepth > 0 else { continue }
+                angleDepth -= 1
                 member.append(token)
             case .special(UInt8(ascii: ",")) where angleDepth == 0,
                  .special(UInt8(ascii: ";")) where angleDepth == 0:
@@ -151,6 +156,9 @@ public enum AddressListParser {
             name = String(name.dropFirst().dropLast())
         }
         if name.isEmpty || name.lowercased() == email { return nil }
+        if name.unicodeScalars.count > maximumNameLength {
+            name = String(String.UnicodeScalarView(name.unicodeScalars.prefix(maximumNameLength)))
+        }
         return name
     }
 

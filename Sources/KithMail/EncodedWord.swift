@@ -2,6 +2,44 @@
 public enum EncodedWord {
     /// Decodes one encoded word, or nil when `word` is not a well-formed one (the caller keeps it as raw text).
     public static func decode(_ word: Substring) -> String? {
+        guard let piece = piece(word) else { return nil }
+        return TextDecoding.decode(piece.bytes, charset: piece.charset)
+    }
+
+    /// Decodes every encoded word in a phrase; whitespace between two adjacent encoded words is dropped (RFC 2047 section 6.2).
+    ///
+    /// Adjacent words in one charset are joined as bytes before decoding, so a character split across two
+    /// words (as many mailers split UTF-8) comes out whole.
+    public static func decodePhrase(_ words: [String]) -> String {
+        var result = ""
+        var run: [Piece] = []
+        func flushRun() {
+            guard !run.isEmpty else { return }
+            if !result.isEmpty { result += " " }
+            result += decodeRun(run)
+            run.removeAll()
+        }
+        for word in words {
+            if containsEncodedWordStart(word), let pieces = pieces(of: word) {
+                run += pieces
+            } else {
+                flushRun()
+                if !result.isEmpty { result += " " }
+                result += word
+            }
+        }
+        flushRun()
+        return result
+    }
+
+    /// An encoded word's charset (without RFC 2231 language) and decoded bytes.
+    private struct Piece {
+        var charset: String
+        var bytes: [UInt8]
+        var raw: Substring
+    }
+
+    private static func piece(_ word: Substring) -> Piece? {
         guard word.hasPrefix("=?"), word.hasSuffix("?="), word.count >= 8 else { return nil }
         let inner = word.dropFirst(2).dropLast(2)
         let parts = inner.split(separator: "?", maxSplits: 2, omittingEmptySubsequences: false)
@@ -17,23 +55,26 @@ public enum EncodedWord {
         default: bytes = nil
         }
         guard let bytes else { return nil }
-        return TextDecoding.decode(bytes, charset: String(charset))
+        return Piece(charset: charset.lowercased(), bytes: bytes, raw: word)
     }
 
-    /// Decodes every encoded word in a phrase; whitespace between two adjacent encoded words is dropped (RFC 2047 section 6.2).
-    public static func decodePhrase(_ words: [String]) -> String {
+    /// Joins same-charset neighbours as bytes; a group that does not decode is kept as its raw words.
+    private static func decodeRun(_ run: [Piece]) -> String {
         var result = ""
-        var previousWasEncoded = false
-        for word in words {
-            if containsEncodedWordStart(word), let decoded = decodeWithin(word) {
-                if !result.isEmpty && !previousWasEncoded { result += " " }
-                result += decoded
-                previousWasEncoded = true
-            } else {
-                if !result.isEmpty { result += " " }
-                result += word
-                previousWasEncoded = false
+        var index = 0
+        while index < run.count {
+            var end = index + 1
+            var bytes = run[index].bytes
+            while end < run.count, run[end].charset == run[index].charset {
+                bytes += run[end].bytes
+                end += 1
             }
+            if let text = TextDecoding.decode(bytes, charset: run[index].charset) {
+                result += text
+            } else {
+                result += run[index..<end].map { TextDecoding.decode($0.bytes, charset: $0.charset) ?? String($0.raw) }.joined()
+            }
+            index = end
         }
         return result
     }
@@ -47,15 +88,14 @@ public enum EncodedWord {
         return false
     }
 
-    /// Decodes a word that is one encoded word or several glued together; nil if any part is malformed.
-    private static func decodeWithin(_ word: String) -> String? {
-        if let whole = decode(word[...]) { return whole }
-        var result = ""
+    /// The pieces of a word that is one encoded word or several glued together; nil if any part is malformed.
+    private static func pieces(of word: String) -> [Piece]? {
+        if let whole = piece(word[...]) { return [whole] }
+        var result: [Piece] = []
         var rest = word[...]
         while !rest.isEmpty {
-            guard rest.hasPrefix("=?"), let end = endOfEncodedWord(rest) else { return nil }
-            guard let decoded = decode(rest[..<end]) else { return nil }
-            result += decoded
+            guard rest.hasPrefix("=?"), let end = endOfEncodedWord(rest), let piece = piece(rest[..<end]) else { return nil }
+            result.append(piece)
             rest = rest[end...]
         }
         return result

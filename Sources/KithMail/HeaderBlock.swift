@@ -22,8 +22,10 @@ public struct HeaderBlock: Sendable {
             if let field = current { fields.append(Field(name: field.name, value: Self.trimmed(field.value))) }
             current = nil
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex else { continue }
-            let name = line[line.startIndex..<colon]
-            guard name.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { continue }
+            var name = line[line.startIndex..<colon]
+            // obs-optional (RFC 5322 section 4.5): whitespace may precede the colon ("From  : ...").
+            while let last = name.last, last == 0x20 || last == 0x09 { name = name.dropLast() }
+            guard !name.isEmpty, name.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else { continue }
             current = (String(decoding: name, as: UTF8.self).lowercased(), Array(line[(colon + 1)...]))
         }
         if let field = current { fields.append(Field(name: field.name, value: Self.trimmed(field.value))) }

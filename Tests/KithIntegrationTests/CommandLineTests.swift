@@ -4,20 +4,6 @@ import KithArchive
 import KithConfig
 import KithTestSupport
 
-/// The built `kith` executable, next to the test bundle.
-private var kithBinary: String {
-    let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    return bundleDirectory.appendingPathComponent("kith").path
-}
-
-private func kith(_ arguments: [String], config: String? = nil) throws -> (status: Int32, output: String, errors: String) {
-    var environment = ProcessInfo.processInfo.environment
-    if let config { environment["KITH_CONFIG"] = config }
-    environment.removeValue(forKey: "JOURNAL_STREAM")
-    let result = try ChildProcess.run([kithBinary] + arguments, environment: environment, timeoutSeconds: 120)
-    return (result.status, String(decoding: result.output, as: UTF8.self), String(decoding: result.errorOutput, as: UTF8.self))
-}
-
 @Suite(.serialized) struct CommandLineTests {
     @Test func harvestContactsExportAndCheckConfigOnARealServer() throws {
         try #require(FileManager.default.isExecutableFile(atPath: kithBinary), "build the kith product first")
