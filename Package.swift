@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
     ],
     targets: [
         // C libraries, confined to the targets that wrap them.
@@ -54,7 +55,9 @@ let package = Package(
         .executableTarget(name: "kith-sample", dependencies: ["KithTestSupport", "KithConfig"]),
 
         .testTarget(name: "KithIMAPWireTests", dependencies: ["KithIMAPWire", "KithTestSupport"]),
-        .testTarget(name: "KithMailTests", dependencies: ["KithMail", "KithTestSupport"]),
+        .testTarget(name: "KithMailTests", dependencies: [
+            "KithMail", "KithHarvest", "KithArchive", "KithTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+        ]),
         .testTarget(name: "KithConfigTests", dependencies: ["KithConfig"]),
         .testTarget(name: "KithArchiveTests", dependencies: ["KithArchive"]),
         .testTarget(name: "KithDaemonTests", dependencies: ["KithDaemon", "KithTestSupport", "KithArchive", "KithConfig", .product(name: "Logging", package: "swift-log")]),

@@ -20,8 +20,8 @@ public enum AddressListParser {
                 angleDepth += 1
                 member.append(token)
             case .special(UInt8(ascii: ">")):
-                // A stray ">" outside brackets is noise, not part of an address.
-                guard angleDepth > 0 else { continue }
+                // A stray ">" opening a member ("> quoted@reply") is noise; elsewhere it spoils the member.
+                guard angleDepth > 0 || !member.isEmpty else { continue }
                 angleDepth -= 1
                 member.append(token)
             case .special(UInt8(ascii: ",")) where angleDepth == 0,
@@ -72,7 +72,7 @@ public enum AddressListParser {
                 local += TextDecoding.headerText(bytes)
             case .quoted(let bytes):
                 let text = TextDecoding.headerText(bytes)
-                guard !text.isEmpty else { return nil }
+                guard !text.isEmpty, local.isEmpty || local.hasSuffix(".") else { return nil }
                 local += isDotAtom(text) ? text : "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
             default: return nil
             }
@@ -90,7 +90,8 @@ public enum AddressListParser {
             }
         }
         guard !local.isEmpty, !domain.isEmpty, !domain.hasPrefix("."), !domain.hasSuffix("."), !domain.contains("..") else { return nil }
-        guard !local.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return nil }
+        let isControl: (Unicode.Scalar) -> Bool = { $0.value < 0x20 || ($0.value >= 0x7F && $0.value < 0xA0) }
+        guard !local.unicodeScalars.contains(where: isControl), !domain.unicodeScalars.contains(where: isControl) else { return nil }
         // One spelling per domain: lowercased, IDNA labels in their Unicode form.
         return local.lowercased() + "@" + Punycode.unicodeDomain(domain.lowercased())
     }
@@ -153,7 +154,7 @@ public enum AddressListParser {
     private static func finishName(_ cleaned: String, email: String) -> String? {
         var name = cleaned
         if name.count >= 2, let first = name.first, let last = name.last, (first == "'" && last == "'") || (first == "\"" && last == "\"") {
-            name = String(name.dropFirst().dropLast())
+            name = String(name.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
         }
         if name.isEmpty || name.lowercased() == email { return nil }
         if name.unicodeScalars.count > maximumNameLength {

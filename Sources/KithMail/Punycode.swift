@@ -13,6 +13,10 @@ public enum Punycode {
     /// The Unicode text of one label's Punycode part, or nil when it is malformed.
     static func decode(_ input: Substring) -> String? {
         let base = 36, tMin = 1, tMax = 26, skew = 38, damp = 700
+        // IDNA labels are letters, digits and hyphens (RFC 5890); anything else is not an A-label.
+        guard !input.isEmpty, input.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") }) else {
+            return nil
+        }
         var output: [Unicode.Scalar] = []
         var basicEnd = input.startIndex
         if let delimiter = input.lastIndex(of: "-") {
@@ -54,6 +58,7 @@ public enum Punycode {
             output.insert(scalar, at: i)
             i += 1
         }
+        guard !output.isEmpty else { return nil }
         return String(String.UnicodeScalarView(output)).lowercased()
     }
 
