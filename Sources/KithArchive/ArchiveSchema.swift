@@ -70,6 +70,21 @@ enum ArchiveSchema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v3-people") { db in
+            // Links are the user's declarations, keyed by address text so they can name an address before
+            // it is harvested; harvests never touch them.
+            try db.execute(sql: """
+                CREATE TABLE person (
+                    id INTEGER PRIMARY KEY,
+                    created_at INTEGER NOT NULL
+                );
+                CREATE TABLE person_address (
+                    email TEXT PRIMARY KEY,
+                    person_id INTEGER NOT NULL REFERENCES person(id)
+                ) WITHOUT ROWID;
+                CREATE INDEX person_address_by_person ON person_address(person_id);
+                """)
+        }
         return migrator
     }
 }

@@ -81,3 +81,94 @@ private func message(_ identity: String, uid: UInt32, _ correspondents: [Corresp
         #expect(try archive.contacts()[0].name == "Carol")
     }
 }
+
+@Suite struct PeopleAndStrengthTests {
+    static let day: Int64 = 86_400
+    static let now: Int64 = 1_793_000_000
+
+    /// Commits `messages` into a fresh INBOX folder of account "acme".
+    static func archive(_ messages: [ArchivedMessage]) throws -> Archive {
+        let archive = try Archive(path: temporaryArchivePath())
+        let account = try archive.accountID(named: "acme")
+        let inbox = try archive.folder(accountID: account, name: Array("INBOX".utf8), displayName: "INBOX")
+        try archive.commit(messages, folderID: inbox.id, uidValidity: 1, lastUID: UInt32(messages.count))
+        return archive
+    }
+
+    static func exchange(_ email: String, count: Int, at date: Int64, tag: String) -> [ArchivedMessage] {
+        (0..<count).map { index in
+            let sent = index % 2 == 0
+            return ArchivedMessage(identity: "\(tag)-\(index)", date: date - Int64(index) * 3_600, direction: sent ? .sent : .received,
+                                   automated: false, uid: 0,
+                                   correspondents: [Correspondent(email: email, name: nil, role: sent ? .to : .from)])
+        }
+    }
+
+    @Test func strengthRanksTheRelationshipsThatMatter() throws {
+        var messages = Self.exchange("friend@x.example", count: 20, at: Self.now - 20 * Self.day, tag: "friend")
+        messages += (0..<500).map { index in
+            ArchivedMessage(identity: "news-\(index)", date: Self.now - Int64(index) * Self.day, direction: .received, automated: true, uid: 0,
+                            correspondents: [Correspondent(email: "news@shop.example", name: nil, role: .from)])
+        }
+        messages += (0..<50).map { index in
+            let others = (0..<50).map { Correspondent(email: "staff\($0)@corp.example", name: nil, role: .cc) }
+            return ArchivedMessage(identity: "allhands-\(index)", date: Self.now - Int64(index) * Self.day, direction: .received, automated: false, uid: 0,
+                                   correspondents: [Correspondent(email: "ceo@corp.example", name: nil, role: .from),
+                                                    Correspondent(email: "bystander@corp.example", name: nil, role: .cc)] + others)
+        }
+        messages += Self.exchange("oldfriend@x.example", count: 20, at: Self.now - 5 * 365 * Self.day, tag: "old")
+        messages.append(ArchivedMessage(identity: "stranger", date: Self.now - Self.day, direction: .received, automated: false, uid: 0,
+                                        correspondents: [Correspondent(email: "stranger@y.example", name: nil, role: .from)]))
+        let archive = try Self.archive(messages)
+        let people = try archive.people(ContactFilter(includeAutomated: true), now: Self.now)
+        let strength = Dictionary(uniqueKeysWithValues: people.map { ($0.email, $0.strength) })
+        let friend = try #require(strength["friend@x.example"])
+        #expect(strength["news@shop.example"] == 0)
+        #expect(friend > (strength["bystander@corp.example"] ?? .infinity))
+        #expect(friend > (strength["ceo@corp.example"] ?? .infinity))
+        #expect((strength["oldfriend@x.example"] ?? 0) > (strength["stranger@y.example"] ?? .infinity))
+        #expect((strength["stranger@y.example"] ?? 0) > 0)
+        // The figures in docs/strength.md.
+        #expect(friend == 42.6)
+        #expect(strength["oldfriend@x.example"] == 9.9)
+        #expect(strength["stranger@y.example"] == 2.5)
+        #expect(strength["bystander@corp.example"] == 3.6)
+    }
+
+    @Test func linkedAddressesAreOnePersonAndSurviveNewMail() throws {
+        let acme = Correspondent(email: "ada@acme.example", name: "Ada Lovelace", role: .from)
+        let newco = Correspondent(email: "ada@newco.example", name: "Ada Lovelace", role: .from)
+        let both = [Correspondent(email: "ada@acme.example", name: nil, role: .to), Correspondent(email: "ada@newco.example", name: nil, role: .cc)]
+        let archive = try Self.archive([
+            message("m1", uid: 1, [acme], date: Self.now - 900 * Self.day),
+            message("m2", uid: 2, [acme], date: Self.now - 800 * Self.day),
+            message("m3", uid: 3, [newco], date: Self.now - 10 * Self.day),
+            message("m4", uid: 4, both, direction: .sent, date: Self.now - 5 * Self.day),
+        ])
+        #expect(try archive.people(now: Self.now).count == 2)
+        try archive.link(["ADA@acme.example", "ada@newco.example"])
+        var people = try archive.people(now: Self.now)
+        #expect(people.count == 1)
+        #expect(people[0].addresses.map(\.email) == ["ada@acme.example", "ada@newco.example"])
+        #expect(people[0].messages == 4 && people[0].received == 3 && people[0].sent == 1)
+        #expect(people[0].addresses.map(\.messages) == [3, 2])
+
+        // A later harvest adds mail; the link stays and the new mail counts for the person.
+        let account = try archive.accountID(named: "acme")
+        let inbox = try archive.folders(accountID: account)[0]
+        try archive.commit([message("m5", uid: 5, [newco], date: Self.now - Self.day)], folderID: inbox.id, uidValidity: 1, lastUID: 5)
+        let reopened = try Archive(path: archive.path)
+        people = try reopened.people(now: Self.now)
+        #expect(people.count == 1 && people[0].messages == 5)
+        #expect(try reopened.links() == [["ada@acme.example", "ada@newco.example"]])
+
+        // Linking a third address to either merges; unlinking dissolves a person left with one address.
+        try reopened.link(["ada@newco.example", "ada@home.example"])
+        #expect(try reopened.links() == [["ada@acme.example", "ada@home.example", "ada@newco.example"]])
+        #expect(try reopened.unlink("ada@home.example"))
+        #expect(try reopened.unlink("ada@acme.example"))
+        #expect(try reopened.links().isEmpty)
+        #expect(try reopened.unlink("ada@acme.example") == false)
+        #expect(try reopened.people(now: Self.now).count == 2)
+    }
+}

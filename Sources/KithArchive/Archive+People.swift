@@ -1,0 +1,208 @@
+import Foundation
+import GRDB
+import KithMail
+
+extension Archive {
+    /// Declares `emails` to be one person, merging any people they already belong to. Returns the person's id.
+    @discardableResult
+    public func link(_ emails: [String]) throws -> Int64 {
+        let emails = Array(Set(emails.map { $0.lowercased() })).sorted()
+        guard emails.count >= 2 else { throw ArchiveError(path: path, message: "link needs at least two different addresses") }
+        return try pool.write { db in
+            var people: Set<Int64> = []
+            for email in emails {
+                if let id = try Int64.fetchOne(db, sql: "SELECT person_id FROM person_address WHERE email = ?", arguments: [email]) {
+                    people.insert(id)
+                }
+            }
+            let person: Int64
+            if let existing = people.min() {
+                person = existing
+            } else {
+                try db.execute(sql: "INSERT INTO person (created_at) VALUES (?)", arguments: [Int64(Date().timeIntervalSince1970)])
+                person = db.lastInsertedRowID
+            }
+            for other in people where other != person {
+                try db.execute(sql: "UPDATE person_address SET person_id = ? WHERE person_id = ?", arguments: [person, other])
+                try db.execute(sql: "DELETE FROM person WHERE id = ?", arguments: [other])
+            }
+            for email in emails {
+                try db.execute(sql: "INSERT OR REPLACE INTO person_address (email, person_id) VALUES (?, ?)", arguments: [email, person])
+            }
+            return person
+        }
+    }
+
+    /// Takes `email` out of its person; a person left with one address is dissolved. Returns false when it was not linked.
+    @discardableResult
+    public func unlink(_ email: String) throws -> Bool {
+        try pool.write { db in
+            let email = email.lowercased()
+            guard let person = try Int64.fetchOne(db, sql: "SELECT person_id FROM person_address WHERE email = ?", arguments: [email]) else {
+                return false
+            }
+            try db.execute(sql: "DELETE FROM person_address WHERE email = ?", arguments: [email])
+            let left = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM person_address WHERE person_id = ?", arguments: [person]) ?? 0
+            if left < 2 {
+                try db.execute(sql: "DELETE FROM person_address WHERE person_id = ?", arguments: [person])
+                try db.execute(sql: "DELETE FROM person WHERE id = ?", arguments: [person])
+            }
+            return true
+        }
+    }
+
+    /// Every declared person: its addresses, sorted.
+    public func links() throws -> [[String]] {
+        try pool.read { db in
+            var byPerson: [Int64: [String]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT person_id, email FROM person_address ORDER BY email") {
+                byPerson[row["person_id"], default: []].append(row["email"])
+            }
+            return byPerson.keys.sorted().compactMap { byPerson[$0] }
+        }
+    }
+
+    /// People matching `filter`: linked addresses grouped, every other address a person of its own,
+    /// with the numbers of all their messages and the strength of the relationship at `now` (Unix seconds).
+    public func people(_ filter: ContactFilter = ContactFilter(), now: Int64) throws -> [PersonSummary] {
+        var unsearched = filter
+        unsearched.search = nil
+        let contacts = try self.contacts(unsearched)
+        let linked = try links()
+        var personOf: [String: Int] = [:]
+        for (index, emails) in linked.enumerated() {
+            for email in emails { personOf[email] = index }
+        }
+        // Group: linked addresses by their person, the rest alone, in a stable order.
+        var groups: [[ContactSummary]] = []
+        var groupOfPerson: [Int: Int] = [:]
+        for contact in contacts {
+            if let person = personOf[contact.email] {
+                if let group = groupOfPerson[person] {
+                    groups[group].append(contact)
+                    continue
+                }
+                groupOfPerson[person] = groups.count
+            }
+            groups.append([contact])
+        }
+        var groupOfEmail: [String: Int] = [:]
+        for (index, group) in groups.enumerated() {
+            for contact in group { groupOfEmail[contact.email] = index }
+        }
+        let activity = try personActivity(groupOfEmail: groupOfEmail, groups: groups.count, account: filter.account)
+        let needle = filter.search?.lowercased()
+        var result: [PersonSummary] = []
+        for (index, group) in groups.enumerated() {
+            let addresses = group.sorted { ($0.messages, $1.email) > ($1.messages, $0.email) }
+            if let needle, !addresses.contains(where: { $0.email.contains(needle) || ($0.name?.lowercased().contains(needle) ?? false) }) {
+                continue
+            }
+            let tally = activity[index]
+            let automated = addresses.allSatisfy(\.automated)
+            result.append(PersonSummary(
+                name: addresses.lazy.compactMap(\.name).first,
+                addresses: addresses,
+                accounts: Array(Set(addresses.flatMap(\.accounts))).sorted(),
+                sent: tally.sent, received: tally.received, messages: tally.messages,
+                firstSeen: tally.firstSeen.map(MailDate.iso8601), lastSeen: tally.lastSeen.map(MailDate.iso8601),
+                automated: automated,
+                strength: automated ? 0 : RelationshipStrength.score(tally.evidence, now: now)))
+        }
+        return result
+    }
+
+    /// One pass over every counted message, ordered by message, tallying each group (person) once per message.
+    private func personActivity(groupOfEmail: [String: Int], groups: Int, account: String?) throws -> [PersonTally] {
+        try pool.read { db in
+            var tallies = [PersonTally](repeating: PersonTally(), count: groups)
+            var accountClause = ""
+            var arguments: StatementArguments = []
+            if let account {
+                accountClause = """
+                    AND x.message_id IN (SELECT l.message_id FROM message_location l JOIN folder f ON f.id = l.folder_id
+                                         JOIN account acc ON acc.id = f.account_id WHERE acc.name = ?)
+                    """
+                arguments += [account]
+            }
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT x.message_id, a.email, x.role, m.date, m.direction, m.automated,
+                  (SELECT COUNT(*) FROM message_address y WHERE y.message_id = x.message_id AND y.role IN ('to', 'cc', 'bcc')) AS recipients
+                FROM message_address x JOIN message m ON m.id = x.message_id JOIN address a ON a.id = x.address_id
+                WHERE x.role IN ('from', 'to', 'cc', 'bcc') \(accountClause)
+                ORDER BY x.message_id
+                """, arguments: arguments)
+            var currentMessage: Int64 = -1
+            var inMessage: [Int: RelationshipStrength.Contact] = [:]
+            func flush() {
+                for (group, contact) in inMessage { tallies[group].add(contact) }
+                inMessage.removeAll(keepingCapacity: true)
+            }
+            while let row = try rows.next() {
+                let message: Int64 = row["message_id"]
+                if message != currentMessage {
+                    flush()
+                    currentMessage = message
+                }
+                guard let group = groupOfEmail[row["email"]] else { continue }
+                let contact = RelationshipStrength.Contact(
+                    role: row["role"], sent: (row["direction"] as String) == "sent", automated: row["automated"],
+                    recipients: row["recipients"], date: row["date"])
+                // A person named twice in one message (two of their addresses) counts once, in their most direct role.
+                if let earlier = inMessage[group], earlier.weight >= contact.weight { continue }
+                inMessage[group] = contact
+            }
+            flush()
+            return tallies
+        }
+    }
+}
+
+/// A person's running numbers while the archive is read.
+struct PersonTally {
+    var sent = 0
+    var received = 0
+    var messages = 0
+    var firstSeen: Int64?
+    var lastSeen: Int64?
+    var evidence = RelationshipStrength.Evidence()
+
+    mutating func add(_ contact: RelationshipStrength.Contact) {
+        messages += 1
+        if contact.sent && contact.role != "from" { sent += 1 }
+        if !contact.sent && contact.role == "from" { received += 1 }
+        if let date = contact.date {
+            firstSeen = min(firstSeen ?? date, date)
+            lastSeen = max(lastSeen ?? date, date)
+        }
+        evidence.add(contact)
+    }
+}
+
+/// A person: one or more addresses that are the same human, with numbers over all of them.
+public struct PersonSummary: Sendable, Equatable, Codable {
+    /// The name of the address with the most messages that has one.
+    public var name: String?
+    /// The person's addresses with their own numbers, most messages first.
+    public var addresses: [ContactSummary]
+    public var accounts: [String]
+    public var sent: Int
+    public var received: Int
+    /// Distinct messages naming any of the addresses.
+    public var messages: Int
+    public var firstSeen: String?
+    public var lastSeen: String?
+    /// Every address is automated.
+    public var automated: Bool
+    /// The relationship strength of docs/strength.md.
+    public var strength: Double
+
+    /// The address shown first: the one with the most messages.
+    public var email: String { addresses.first?.email ?? "" }
+
+    enum CodingKeys: String, CodingKey {
+        case name, addresses, accounts, sent, received, messages, automated, strength
+        case firstSeen = "first_seen"
+        case lastSeen = "last_seen"
+    }
+}
