@@ -133,9 +133,9 @@ extension Archive {
                 ORDER BY x.message_id
                 """, arguments: arguments)
             var currentMessage: Int64 = -1
-            var inMessage: [Int: RelationshipStrength.Contact] = [:]
+            var inMessage: [Int: Involvement] = [:]
             func flush() {
-                for (group, contact) in inMessage { tallies[group].add(contact) }
+                for (group, involvement) in inMessage { tallies[group].add(involvement) }
                 inMessage.removeAll(keepingCapacity: true)
             }
             while let row = try rows.next() {
@@ -148,13 +148,25 @@ extension Archive {
                 let contact = RelationshipStrength.Contact(
                     role: row["role"], sent: (row["direction"] as String) == "sent", automated: row["automated"],
                     recipients: row["recipients"], date: row["date"])
-                // A person named twice in one message (two of their addresses) counts once, in their most direct role.
-                if let earlier = inMessage[group], earlier.weight >= contact.weight { continue }
-                inMessage[group] = contact
+                // A person named twice in one message (two addresses, or two roles) counts once, in their most direct role.
+                inMessage[group, default: Involvement(strongest: contact)].add(contact)
             }
             flush()
             return tallies
         }
+    }
+}
+
+/// How one person figured in one message, over all their addresses and roles.
+struct Involvement {
+    var strongest: RelationshipStrength.Contact
+    var sentTo = false
+    var receivedFrom = false
+
+    mutating func add(_ contact: RelationshipStrength.Contact) {
+        if contact.sent && contact.role != "from" { sentTo = true }
+        if !contact.sent && contact.role == "from" { receivedFrom = true }
+        if contact.weight > strongest.weight { strongest = contact }
     }
 }
 
@@ -167,15 +179,15 @@ struct PersonTally {
     var lastSeen: Int64?
     var evidence = RelationshipStrength.Evidence()
 
-    mutating func add(_ contact: RelationshipStrength.Contact) {
+    mutating func add(_ involvement: Involvement) {
         messages += 1
-        if contact.sent && contact.role != "from" { sent += 1 }
-        if !contact.sent && contact.role == "from" { received += 1 }
-        if let date = contact.date {
+        if involvement.sentTo { sent += 1 }
+        if involvement.receivedFrom { received += 1 }
+        if let date = involvement.strongest.date {
             firstSeen = min(firstSeen ?? date, date)
             lastSeen = max(lastSeen ?? date, date)
         }
-        evidence.add(contact)
+        evidence.add(involvement.strongest)
     }
 }
 
@@ -204,5 +216,55 @@ public struct PersonSummary: Sendable, Equatable, Codable {
         case name, addresses, accounts, sent, received, messages, automated, strength
         case firstSeen = "first_seen"
         case lastSeen = "last_seen"
+    }
+}
+
+/// Two addresses that are probably one person, and why.
+public struct LinkSuggestion: Sendable, Equatable {
+    /// The normalized name both addresses use.
+    public var name: String
+    public var first: ContactSummary
+    public var second: ContactSummary
+}
+
+extension Archive {
+    /// Pairs of addresses at different domains whose full display names match after normalization
+    /// (case, accents, punctuation and word order ignored; at least two words; names that are addresses ignored),
+    /// not yet one person and not automated. Never merges anything.
+    public func suggestLinks() throws -> [LinkSuggestion] {
+        let contacts = try self.contacts(ContactFilter(includeAutomated: false))
+        var personOf: [String: Int] = [:]
+        for (index, emails) in try links().enumerated() {
+            for email in emails { personOf[email] = index }
+        }
+        var byName: [String: [ContactSummary]] = [:]
+        for contact in contacts {
+            guard let name = contact.name, let key = Self.comparableName(name) else { continue }
+            byName[key, default: []].append(contact)
+        }
+        var suggestions: [LinkSuggestion] = []
+        for (key, group) in byName where group.count > 1 {
+            let ordered = group.sorted { ($0.firstSeen ?? "", $0.email) < ($1.firstSeen ?? "", $1.email) }
+            for (index, first) in ordered.enumerated() {
+                for second in ordered[(index + 1)...] where Self.domain(first.email) != Self.domain(second.email) {
+                    if let a = personOf[first.email], a == personOf[second.email] { continue }
+                    suggestions.append(LinkSuggestion(name: key, first: first, second: second))
+                }
+            }
+        }
+        return suggestions.sorted { ($0.name, $0.first.email, $0.second.email) < ($1.name, $1.first.email, $1.second.email) }
+    }
+
+    /// Lowercased, accents folded, punctuation dropped, words sorted; nil for one word or an address.
+    static func comparableName(_ name: String) -> String? {
+        guard !name.contains("@") else { return nil }
+        let folded = name.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+        let words = folded.split { !($0.isLetter || $0.isNumber) }.map(String.init)
+        guard words.count >= 2 else { return nil }
+        return words.sorted().joined(separator: " ")
+    }
+
+    static func domain(_ email: String) -> Substring {
+        email.lastIndex(of: "@").map { email[email.index(after: $0)...] } ?? ""
     }
 }

@@ -1,36 +1,43 @@
-/// Contacts as files other tools import: vCard 4.0 (RFC 6350) and Google Contacts' CSV (RFC 4180 quoting).
+/// People as files other tools import: vCard 4.0 (RFC 6350) and Google Contacts' CSV (RFC 4180 quoting).
 public enum ContactFiles {
-    /// One card per contact, CRLF line ends, text escaped (section 3.4) and lines folded at 75 octets (section 3.2).
-    public static func vCard(_ contacts: [ContactSummary]) -> String {
+    /// One card per person with every address (the busiest preferred), CRLF line ends, text escaped
+    /// (section 3.4) and lines folded at 75 octets (section 3.2).
+    public static func vCard(_ people: [PersonSummary]) -> String {
         var out = ""
-        for contact in contacts {
-            let lines = [
-                "BEGIN:VCARD",
-                "VERSION:4.0",
-                "FN:" + escape(contact.name ?? contact.email),
-                "EMAIL;TYPE=work:" + escape(contact.email),
-                "NOTE:" + escape(note(contact)),
-                "END:VCARD",
-            ]
+        for person in people {
+            var lines = ["BEGIN:VCARD", "VERSION:4.0", "FN:" + escape(person.name ?? person.email)]
+            for (index, address) in person.addresses.enumerated() {
+                lines.append("EMAIL;TYPE=work" + (index == 0 ? ";PREF=1" : "") + ":" + escape(address.email))
+            }
+            lines += ["NOTE:" + escape(note(person)), "END:VCARD"]
             for line in lines { out += fold(line) + "\r\n" }
         }
         return out
     }
 
-    /// `Name,E-mail 1 - Type,E-mail 1 - Value,Notes` with a header row, CRLF line ends.
-    public static func googleCSV(_ contacts: [ContactSummary]) -> String {
-        var out = "Name,E-mail 1 - Type,E-mail 1 - Value,Notes\r\n"
-        for contact in contacts {
-            out += [contact.name ?? "", "* Work", contact.email, note(contact)].map(csvField).joined(separator: ",") + "\r\n"
+    /// `Name,E-mail 1 - Type,E-mail 1 - Value,...,Notes` with as many address columns as the person with the most, CRLF line ends.
+    public static func googleCSV(_ people: [PersonSummary]) -> String {
+        let columns = max(1, people.map(\.addresses.count).max() ?? 1)
+        var header = ["Name"]
+        for number in 1...columns { header += ["E-mail \(number) - Type", "E-mail \(number) - Value"] }
+        var out = (header + ["Notes"]).joined(separator: ",") + "\r\n"
+        for person in people {
+            var fields = [person.name ?? ""]
+            for index in 0..<columns {
+                let email = index < person.addresses.count ? person.addresses[index].email : ""
+                fields += [email.isEmpty ? "" : "* Work", email]
+            }
+            fields.append(note(person))
+            out += fields.map(csvField).joined(separator: ",") + "\r\n"
         }
         return out
     }
 
-    static func note(_ contact: ContactSummary) -> String {
-        var text = "kith: \(contact.messages) messages (\(contact.sent) sent, \(contact.received) received)"
-        if let first = contact.firstSeen, let last = contact.lastSeen { text += ", \(first.prefix(10)) to \(last.prefix(10))" }
-        if !contact.accounts.isEmpty { text += ", accounts: \(contact.accounts.joined(separator: ", "))" }
-        if contact.automated { text += ", automated" }
+    static func note(_ person: PersonSummary) -> String {
+        var text = "kith: strength \(person.strength), \(person.messages) messages (\(person.sent) sent, \(person.received) received)"
+        if let first = person.firstSeen, let last = person.lastSeen { text += ", \(first.prefix(10)) to \(last.prefix(10))" }
+        if !person.accounts.isEmpty { text += ", accounts: \(person.accounts.joined(separator: ", "))" }
+        if person.automated { text += ", automated" }
         return text
     }
 

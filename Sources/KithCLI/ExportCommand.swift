@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import KithArchive
 
-/// `kith export`: every contact, for other tools.
+/// `kith export`: every person, with all their addresses, for other tools.
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "export", abstract: "Export all contacts.")
 
@@ -26,12 +26,12 @@ struct ExportCommand: ParsableCommand {
         let config = try options.loadConfig()
         let archive = try options.openArchive(config)
         let everyone = format == .json || includeAutomated
-        let contacts = try archive.contacts(ContactFilter(account: account, includeAutomated: everyone))
+        let people = try archive.people(ContactFilter(account: account, includeAutomated: everyone), now: TestClock.nowSeconds())
         let text: String
         switch format {
-        case .json: text = try ContactJSON.encode(contacts) + "\n"
-        case .csv: text = ContactFiles.googleCSV(contacts)
-        case .vcard: text = ContactFiles.vCard(contacts)
+        case .json: text = try ContactJSON.encode(people) + "\n"
+        case .csv: text = ContactFiles.googleCSV(people)
+        case .vcard: text = ContactFiles.vCard(people)
         }
         if let output {
             guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
@@ -44,19 +44,32 @@ struct ExportCommand: ParsableCommand {
     }
 }
 
-/// The JSON form of contacts: one array, `null` for missing values; the export sorts it by email.
+/// The JSON form of people: one array, `null` for missing values; the export sorts it by first address.
+///
+/// Each person carries its totals (under the keys a single address has), `emails`, its `strength`, and
+/// `addresses` with every address's own numbers.
 enum ContactJSON {
-    static func encode(_ contacts: [ContactSummary], sortedByEmail: Bool = true) throws -> String {
-        let ordered = sortedByEmail ? contacts.sorted { $0.email < $1.email } : contacts
-        let objects: [[String: Any]] = ordered.map { contact in
-            [
-                "email": contact.email, "name": contact.name ?? NSNull(), "accounts": contact.accounts,
-                "sent": contact.sent, "received": contact.received, "messages": contact.messages,
-                "first_seen": contact.firstSeen ?? NSNull(), "last_seen": contact.lastSeen ?? NSNull(),
-                "automated": contact.automated,
-            ]
+    static func encode(_ people: [PersonSummary], sortedByEmail: Bool = true) throws -> String {
+        let ordered = sortedByEmail ? people.sorted { $0.email < $1.email } : people
+        func numbers(_ name: String?, _ accounts: [String], _ sent: Int, _ received: Int, _ messages: Int,
+                     _ first: String?, _ last: String?, _ automated: Bool) -> [String: Any] {
+            ["name": name ?? NSNull(), "accounts": accounts, "sent": sent, "received": received, "messages": messages,
+             "first_seen": first ?? NSNull(), "last_seen": last ?? NSNull(), "automated": automated]
         }
-        let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
+        let objects: [[String: Any]] = ordered.map { person in
+            var object = numbers(person.name, person.accounts, person.sent, person.received, person.messages,
+                                 person.firstSeen, person.lastSeen, person.automated)
+            object["email"] = person.email
+            object["emails"] = person.addresses.map(\.email)
+            object["strength"] = person.strength
+            object["addresses"] = person.addresses.map { address in
+                var entry = numbers(address.name, address.accounts, address.sent, address.received, address.messages,
+                                    address.firstSeen, address.lastSeen, address.automated)
+                entry["email"] = address.email
+                return entry
+            }
+            return object
+        }
+        return try prettyJSON(objects)
     }
 }

@@ -60,3 +60,9 @@ struct GlobalOptions: ParsableArguments {
 func printError(_ message: String) {
     FileHandle.standardError.write(Data("kith: \(message)\n".utf8))
 }
+
+/// `object` as indented JSON with sorted keys, the form every `--json` output uses.
+func prettyJSON(_ object: Any) throws -> String {
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    return String(decoding: data, as: UTF8.self)
+}

@@ -18,6 +18,8 @@ struct ReportPage {
 
     var generatedAt: String
     var contacts: [ContactSummary]
+    /// People ranked in the top table by relationship strength.
+    var people: [PersonSummary]
     var starts: [(account: String, email: String, firstDate: Int64)]
     var accounts: [AccountRow]
     var automated: (automated: Int, total: Int)
@@ -25,8 +27,8 @@ struct ReportPage {
     private static let palette = ["#2f6f9f", "#c0632d", "#4f8f3a", "#8a4f9e", "#b8860b", "#2a8c8c"]
 
     func html() -> String {
-        let people = contacts.filter { !$0.automated }
-        let top = people.sorted { ($0.messages, $0.lastSeen ?? "") > ($1.messages, $1.lastSeen ?? "") }.prefix(25)
+        let humans = people.filter { !$0.automated }
+        let top = humans.sorted { ($0.strength, $0.messages) > ($1.strength, $1.messages) }.prefix(25)
         return """
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -57,7 +59,7 @@ struct ReportPage {
         <h1>Your professional network</h1>
         <div class="sub">kith archive, generated \(generatedAt). Numbers count distinct messages; no message content is stored.</div>
         <div class="cards">
-          <div class="card"><b>\(people.count)</b><span>people</span></div>
+          <div class="card"><b>\(humans.count)</b><span>people</span></div>
           <div class="card"><b>\(people.filter { $0.sent > 0 && $0.received > 0 }.count)</b><span>two-way relationships</span></div>
           <div class="card"><b>\(accounts.count)</b><span>accounts (jobs)</span></div>
           <div class="card"><b>\(automated.total)</b><span>messages archived</span></div>
@@ -73,7 +75,7 @@ struct ReportPage {
         """
     }
 
-    private func peopleTable(_ people: [ContactSummary]) -> String {
+    private func peopleTable(_ people: [PersonSummary]) -> String {
         let widest = max(1, people.map { max($0.sent, $0.received) }.max() ?? 1)
         var rows = ""
         for person in people {
@@ -81,10 +83,10 @@ struct ReportPage {
             rows += """
             <tr><td class="who">\(escape(person.name ?? person.email))\(person.name == nil ? "" : "<small>\(escape(person.email))</small>")</td>
             <td><span class="bar" style="width:\(60 * person.sent / widest + 1)px" title="sent \(person.sent)"></span><br><span class="bar in" style="width:\(60 * person.received / widest + 1)px" title="received \(person.received)"></span></td>
-            <td class="n">\(person.messages)</td><td class="n">\(Int(reciprocity * 100))%</td><td class="d">\(escape(String((person.lastSeen ?? "").prefix(10))))</td></tr>
+            <td class="n">\(String(format: "%.1f", person.strength))</td><td class="n">\(person.messages)</td><td class="n">\(Int(reciprocity * 100))%</td><td class="d">\(escape(String((person.lastSeen ?? "").prefix(10))))</td></tr>
             """
         }
-        return "<table><tr><th>Person</th><th>Sent / received</th><th>Msgs</th><th>Two-way</th><th>Last contact</th></tr>\(rows)</table>"
+        return "<table><tr><th>Person</th><th>Sent / received</th><th>Strength</th><th>Msgs</th><th>Two-way</th><th>Last contact</th></tr>\(rows)</table>"
     }
 
     private func accountTable() -> String {

@@ -23,6 +23,13 @@ struct ShowCommand: ParsableCommand {
         print("\(contact.name ?? contact.email) <\(contact.email)>\(contact.automated ? "  (automated)" : "")")
         print("  messages: \(contact.messages) (\(contact.sent) sent to, \(contact.received) received from)")
         print("  first: \(contact.firstSeen ?? "-")   last: \(contact.lastSeen ?? "-")")
+        if let person = try archive.people(ContactFilter(search: email), now: TestClock.nowSeconds()).first(where: { $0.addresses.contains { $0.email == email } }) {
+            print("  strength: \(String(format: "%.1f", person.strength))")
+            if person.addresses.count > 1 {
+                print("  same person (\(person.messages) messages in all): " + person.addresses.filter { $0.email != email }
+                    .map { "\($0.email) (\($0.messages))" }.joined(separator: ", "))
+            }
+        }
         if !detail.names.isEmpty {
             print("  names: " + detail.names.map { "\($0.name) (\($0.messages))" }.joined(separator: ", "))
         }

@@ -51,8 +51,7 @@ struct StatusCommand: ParsableCommand {
         let bytes = ((try? FileManager.default.attributesOfItem(atPath: config.archive.path))?[.size] as? Int) ?? 0
         if json {
             let object: [String: Any] = ["accounts": rows, "archive": config.archive.path, "archive_bytes": bytes, "messages": messages, "contacts": contacts]
-            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-            print(String(decoding: data, as: UTF8.self))
+            print(try prettyJSON(object))
         } else {
             print("archive \(config.archive.path) (\(bytes / 1024) KiB): \(messages) messages, \(contacts) contacts")
         }

@@ -9,4 +9,7 @@ enum TestClock {
         formatter.formatOptions = [.withFullDate]
         return formatter.date(from: text) ?? Date()
     }
+
+    /// `now()` in Unix seconds.
+    static func nowSeconds() -> Int64 { Int64(now().timeIntervalSince1970) }
 }

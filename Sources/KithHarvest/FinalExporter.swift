@@ -104,7 +104,7 @@ public struct FinalExporter: Sendable {
             folders.append(ExportManifest.Folder(name: name, file: fileName, serverCount: Int(status.exists), exportedCount: state.count,
                                                  bytes: state.bytes, sha256: try SHA256Stream.file(path)))
         }
-        let contacts = try archive.contacts(ContactFilter(account: account.name))
+        let contacts = try archive.people(ContactFilter(account: account.name), now: Int64(Date().timeIntervalSince1970))
         var files: [ExportManifest.File] = []
         for (name, text) in [("contacts.vcf", ContactFiles.vCard(contacts)), ("contacts.csv", ContactFiles.googleCSV(contacts))] {
             let path = (directory as NSString).appendingPathComponent(name)

@@ -30,12 +30,17 @@ public final class TestAccount: @unchecked Sendable {
     @discardableResult
     public func deliver(messages count: Int, seed: UInt64 = 7) throws -> SampleMailbox {
         let more = SampleMailbox.generate(count: count, seed: seed, firstIndex: mailbox.messages.count + 100_000)
+        try deliver(more.messages)
+        return more
+    }
+
+    /// Delivers `messages` as they are while the server runs.
+    public func deliver(_ messages: [SampleMessage]) throws {
         let offset = mailbox.messages.count
-        for (index, message) in more.messages.enumerated() {
+        for (index, message) in messages.enumerated() {
             try message.write(to: server.maildir(), fileName: "\(1_700_000_000 + offset + index).M\(offset + index)P2.kith")
         }
         try server.fixOwnership()
-        mailbox.messages += more.messages
-        return more
+        mailbox.messages += messages
     }
 }

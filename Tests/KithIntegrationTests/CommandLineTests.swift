@@ -25,13 +25,25 @@ import KithTestSupport
         #expect(objects.count == expected.count)
         #expect(objects.map { $0["email"] as! String } == expected.keys.sorted(), "sorted by email")
         for object in objects {
-            #expect(Set(object.keys) == ["email", "name", "accounts", "sent", "received", "messages", "first_seen", "last_seen", "automated"])
+            #expect(Set(object.keys) == ["email", "emails", "addresses", "strength", "name", "accounts", "sent", "received", "messages",
+                                         "first_seen", "last_seen", "automated"])
             let want = expected[object["email"] as! String]!
             #expect(object["messages"] as? Int == want.messages)
             #expect((object["name"] as? String) == want.name)
+            // Nobody is linked here: each person is one address, with the same numbers.
+            let addresses = try #require(object["addresses"] as? [[String: Any]])
+            #expect(addresses.count == 1 && addresses[0]["email"] as? String == object["email"] as? String)
+            #expect(addresses[0]["sent"] as? Int == want.sent && addresses[0]["received"] as? Int == want.received)
+            #expect(object["sent"] as? Int == want.sent && object["received"] as? Int == want.received)
+            #expect(object["first_seen"] as? String == want.firstSeen && object["last_seen"] as? String == want.lastSeen)
+            #expect((object["strength"] as? Double ?? -1) >= 0)
         }
 
-        let top = try kith(["contacts", "--limit", "3", "--json", "--include-automated"], config: account.configPath)
+        let strongest = try kith(["contacts", "--json"], config: account.configPath)
+        let strengths = try #require(try JSONSerialization.jsonObject(with: Data(strongest.output.utf8)) as? [[String: Any]]).map { $0["strength"] as! Double }
+        #expect(!strengths.isEmpty && strengths == strengths.sorted(by: >), "strongest first by default")
+
+        let top = try kith(["contacts", "--limit", "3", "--json", "--include-automated", "--sort", "messages"], config: account.configPath)
         let topObjects = try #require(try JSONSerialization.jsonObject(with: Data(top.output.utf8)) as? [[String: Any]])
         #expect(topObjects.count == 3)
         let most = expected.values.map(\.messages).max()!
@@ -189,8 +201,10 @@ import KithTestSupport
         #expect(html.contains("aria-label=\"career timeline\""))
         #expect(html.contains("closing in 30 days"))
         let people = account.mailbox.expectedContacts().values.filter { !$0.automated }
-        let star = try #require(people.max { ($0.messages, $1.email) < ($1.messages, $0.email) })
-        #expect(html.contains(star.email), "the person with the most messages is listed")
+        let strongest = try ChildProcess.run([binary, "contacts", "--json", "--limit", "1"], environment: environment, timeoutSeconds: 120)
+        let star = try #require(try JSONSerialization.jsonObject(with: Data(strongest.output)) as? [[String: Any]]).first?["email"] as? String
+        #expect(html.contains(try #require(star)), "the strongest relationship is listed")
+        #expect(html.contains("<th>Strength</th>"))
         #expect(html.contains("<b>\(people.count)</b><span>people</span>"))
     }
 }
