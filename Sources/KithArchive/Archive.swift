@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import KithMail
 
 /// The persistent SQLite archive of accounts, folders, messages and correspondents.
@@ -9,6 +10,8 @@ import KithMail
 public final class Archive: Sendable {
     public let path: String
     let pool: DatabasePool
+    /// Address ids this process has committed, so a harvest looks each address up once (addresses are never deleted).
+    private let addressIDs = Mutex<[String: Int64]>([:])
 
     /// Opens the archive at `path`, creating it (0600, in a 0700 directory) when `create` is set.
     public init(path: String, create: Bool = true) throws {
@@ -90,39 +93,42 @@ public final class Archive: Sendable {
     ///
     /// A message already archived (same identity, from another folder or an earlier UIDVALIDITY) only gains a location.
     public func commit(_ messages: [ArchivedMessage], folderID: Int64, uidValidity: UInt32, lastUID: UInt32) throws {
-        try pool.write { db in
+        let known = addressIDs.withLock { $0 }
+        let added: [String: Int64] = try pool.write { db in
             let insertMessage = try db.cachedStatement(sql: """
                 INSERT INTO message (identity, date, direction, automated, archived_at) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(identity) DO NOTHING
+                ON CONFLICT(identity) DO NOTHING RETURNING id
                 """)
             let findMessage = try db.cachedStatement(sql: "SELECT id FROM message WHERE identity = ?")
             let insertLocation = try db.cachedStatement(sql: "INSERT OR IGNORE INTO message_location (folder_id, uidvalidity, uid, message_id) VALUES (?, ?, ?, ?)")
-            let insertAddress = try db.cachedStatement(sql: "INSERT INTO address (email) VALUES (?) ON CONFLICT(email) DO NOTHING")
+            let insertAddress = try db.cachedStatement(sql: "INSERT INTO address (email) VALUES (?) ON CONFLICT(email) DO NOTHING RETURNING id")
             let findAddress = try db.cachedStatement(sql: "SELECT id FROM address WHERE email = ?")
             let insertLink = try db.cachedStatement(sql: "INSERT OR IGNORE INTO message_address (message_id, address_id, role, name) VALUES (?, ?, ?, ?)")
             let archivedAt = Self.now()
-            var addressIDs: [String: Int64] = [:]
+            var added: [String: Int64] = [:]
             for message in messages {
-                try insertMessage.execute(arguments: [message.identity, message.date, message.direction.rawValue, message.automated, archivedAt])
-                let isNew = db.changesCount > 0
-                let messageID = try Int64.fetchOne(findMessage, arguments: [message.identity])!
+                let inserted = try Int64.fetchOne(insertMessage, arguments: [message.identity, message.date, message.direction.rawValue, message.automated, archivedAt])
+                let messageID = try inserted ?? Int64.fetchOne(findMessage, arguments: [message.identity])!
                 try insertLocation.execute(arguments: [folderID, Int64(uidValidity), Int64(message.uid), messageID])
-                guard isNew else { continue }
+                guard inserted != nil else { continue }
                 for correspondent in message.correspondents {
                     let addressID: Int64
-                    if let known = addressIDs[correspondent.email] {
-                        addressID = known
+                    if let id = known[correspondent.email] ?? added[correspondent.email] {
+                        addressID = id
                     } else {
-                        try insertAddress.execute(arguments: [correspondent.email])
-                        addressID = try Int64.fetchOne(findAddress, arguments: [correspondent.email])!
-                        addressIDs[correspondent.email] = addressID
+                        addressID = try Int64.fetchOne(insertAddress, arguments: [correspondent.email])
+                            ?? Int64.fetchOne(findAddress, arguments: [correspondent.email])!
+                        added[correspondent.email] = addressID
                     }
                     try insertLink.execute(arguments: [messageID, addressID, correspondent.role.rawValue, correspondent.name])
                 }
             }
             try db.execute(sql: "UPDATE folder SET uidvalidity = ?, last_uid = MAX(last_uid, ?) WHERE id = ?",
                            arguments: [Int64(uidValidity), Int64(lastUID), folderID])
+            return added
         }
+        // Only ids of committed rows are remembered: a rolled-back transaction leaves the cache as it was.
+        if !added.isEmpty { addressIDs.withLock { $0.merge(added) { old, _ in old } } }
     }
 
     /// Records the outcome of a harvest attempt for `status`.

@@ -37,6 +37,7 @@ public struct Harvester: Sendable {
         var currentRange: ClosedRange<UInt32>?
         var accountID: Int64?
         var before = 0
+        let commits = CommitQueue()
         do {
             accountID = try archive.accountID(named: account.name)
             let session = try connect(account)
@@ -85,26 +86,36 @@ public struct Harvester: Sendable {
                     pending.removeAll { $0.uid <= range.upperBound }
                     // Without UIDNEXT the range is open-ended: the cursor moves only as far as what was seen.
                     let cursor = server.uidNext == nil ? (done.map(\.uid).max() ?? 0) : range.upperBound
-                    try archive.commit(done, folderID: folder.id, uidValidity: server.uidValidity, lastUID: cursor)
                     report.messagesFetched += done.count
                     folderDone += done.count
-                    progress?(HarvestProgress(account: account.name, folder: displayName, done: folderDone,
-                                              total: max(expected, folderDone), seconds: Date().timeIntervalSince(folderStart)))
+                    let shown = HarvestProgress(account: account.name, folder: displayName, done: folderDone,
+                                                total: max(expected, folderDone), seconds: 0)
+                    try commits.submit { [archive, progress] in
+                        try archive.commit(done, folderID: folder.id, uidValidity: server.uidValidity, lastUID: cursor)
+                        var committed = shown
+                        committed.seconds = Date().timeIntervalSince(folderStart)
+                        progress?(committed)
+                    }
                     rangeIndex += 1
                     currentRange = rangeIndex < plan.ranges.count ? plan.ranges[rangeIndex] : nil
                     if shouldStop() { throw HarvestStopped() }
                 })
             }
+            try commits.drain()
             currentFolder = nil
             report.newMessages = try archive.messageCount() - before
             report.seconds = Date().timeIntervalSince(start)
             try archive.recordHarvest(accountID: accountID!, error: nil)
         } catch is HarvestStopped {
+            // The chunk in flight is committed before the harvest ends.
+            try? commits.drain()
             report.stopped = true
             report.newMessages = ((try? archive.messageCount()) ?? before) - before
             report.seconds = Date().timeIntervalSince(start)
             logger.notice("harvest stopped after the chunk in flight was committed", metadata: ["account": "\(account.name)"])
         } catch {
+            // What arrived whole before the failure is kept.
+            try? commits.drain()
             let (reason, retry) = Self.describe(error)
             report.error = HarvestError(account: account.name, folder: currentFolder, uidRange: currentRange, reason: reason, retry: retry)
             report.seconds = Date().timeIntervalSince(start)

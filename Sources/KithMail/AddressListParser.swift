@@ -45,55 +45,92 @@ public enum AddressListParser {
     private static func mailbox(from tokens: [Token]) -> MailAddress? {
         if let open = tokens.firstIndex(of: .special(UInt8(ascii: "<"))) {
             let close = tokens[open...].firstIndex(of: .special(UInt8(ascii: ">"))) ?? tokens.endIndex
-            var inside = Array(tokens[(open + 1)..<close])
+            var inside = tokens[(open + 1)..<close]
             // obs-route: <@a,@b:user@host> keeps what follows the last colon.
-            if let colon = inside.lastIndex(of: .special(UInt8(ascii: ":"))) { inside = Array(inside[(colon + 1)...]) }
+            if let colon = inside.lastIndex(of: .special(UInt8(ascii: ":"))) { inside = inside[(colon + 1)...] }
             guard let email = addrSpec(inside) else { return nil }
             let name = displayName(Array(tokens[..<open])) ?? commentName(Array(tokens[close...]))
             return MailAddress(name: name.flatMap { cleanName($0, email: email) }, email: email)
         }
-        guard let email = addrSpec(tokens) else { return nil }
+        guard let email = addrSpec(tokens[...]) else { return nil }
         return MailAddress(name: commentName(tokens).flatMap { cleanName($0, email: email) }, email: email)
     }
 
     /// `local@domain` from atoms, dots, quoted strings and domain literals; comments and spaces are ignored.
-    private static func addrSpec(_ tokens: [Token]) -> String? {
-        let parts = tokens.map(\.kind).filter {
-            if case .comment = $0 { return false }
-            return true
-        }
-        guard let at = parts.lastIndex(of: Kind.special(UInt8(ascii: "@"))) else { return nil }
-        var local = ""
-        for token in parts[..<at] {
-            switch token {
+    ///
+    /// Built as bytes and decoded once: this runs for every address of every message.
+    private static func addrSpec(_ tokens: ArraySlice<Token>) -> String? {
+        let dot = UInt8(ascii: ".")
+        guard let at = tokens.lastIndex(where: { $0.kind == .special(UInt8(ascii: "@")) }) else { return nil }
+        var local: [UInt8] = []
+        local.reserveCapacity(32)
+        for token in tokens[..<at] {
+            switch token.kind {
+            case .comment: continue
             case .atom(let bytes):
                 // Two words side by side need a dot between them ("john . doe" is obs-local-part; "john doe" is not).
-                if !local.isEmpty, !local.hasSuffix("."), bytes.first != UInt8(ascii: ".") { return nil }
-                local += TextDecoding.headerText(bytes)
+                if !local.isEmpty, local.last != dot, bytes.first != dot { return nil }
+                local += bytes
             case .quoted(let bytes):
-                let text = TextDecoding.headerText(bytes)
-                guard !text.isEmpty, local.isEmpty || local.hasSuffix(".") else { return nil }
-                local += isDotAtom(text) ? text : "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+                guard !bytes.isEmpty, local.isEmpty || local.last == dot else { return nil }
+                if isDotAtom(bytes) {
+                    local += bytes
+                } else {
+                    local.append(UInt8(ascii: "\""))
+                    for byte in bytes {
+                        if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") { local.append(UInt8(ascii: "\\")) }
+                        local.append(byte)
+                    }
+                    local.append(UInt8(ascii: "\""))
+                }
             default: return nil
             }
         }
-        var domain = ""
-        for token in parts[(at + 1)...] {
-            switch token {
+        var domain: [UInt8] = []
+        domain.reserveCapacity(32)
+        for token in tokens[(at + 1)...] {
+            switch token.kind {
+            case .comment: continue
             case .atom(let bytes):
-                if !domain.isEmpty, !domain.hasSuffix("."), bytes.first != UInt8(ascii: ".") { return nil }
-                domain += TextDecoding.headerText(bytes)
+                if !domain.isEmpty, domain.last != dot, bytes.first != dot { return nil }
+                domain += bytes
             case .domainLiteral(let bytes):
                 guard domain.isEmpty, bytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "[") && $0 != UInt8(ascii: "\\") }) else { return nil }
-                domain += "[" + TextDecoding.headerText(bytes) + "]"
+                domain.append(UInt8(ascii: "["))
+                domain += bytes
+                domain.append(UInt8(ascii: "]"))
             default: return nil
             }
         }
-        guard !local.isEmpty, !domain.isEmpty, !domain.hasPrefix("."), !domain.hasSuffix("."), !domain.contains("..") else { return nil }
-        let isControl: (Unicode.Scalar) -> Bool = { $0.value < 0x20 || ($0.value >= 0x7F && $0.value < 0xA0) }
-        guard !local.unicodeScalars.contains(where: isControl), !domain.unicodeScalars.contains(where: isControl) else { return nil }
-        // One spelling per domain: lowercased, IDNA labels in their Unicode form.
-        return local.lowercased() + "@" + Punycode.unicodeDomain(domain.lowercased())
+        guard !local.isEmpty, !domain.isEmpty, domain.first != dot, domain.last != dot else { return nil }
+        var previous: UInt8 = 0
+        for byte in domain {
+            if byte == dot && previous == dot { return nil }
+            previous = byte
+        }
+        // One spelling per address: lowercased, IDNA labels in their Unicode form.
+        guard let localText = lowercasedText(local), let domainText = lowercasedText(domain) else { return nil }
+        return localText + "@" + Punycode.unicodeDomain(domainText)
+    }
+
+    /// Lowercased text of address bytes, or nil when they hold control characters (C0, DEL or, once decoded, C1).
+    private static func lowercasedText(_ bytes: [UInt8]) -> String? {
+        var ascii = true
+        for byte in bytes {
+            if byte < 0x20 || byte == 0x7F { return nil }
+            if byte >= 0x80 { ascii = false }
+        }
+        if ascii {
+            return String(unsafeUninitializedCapacity: bytes.count) { buffer in
+                for (index, byte) in bytes.enumerated() {
+                    buffer[index] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                }
+                return bytes.count
+            }
+        }
+        let text = TextDecoding.headerText(bytes)
+        guard !text.unicodeScalars.contains(where: { $0.value >= 0x7F && $0.value < 0xA0 }) else { return nil }
+        return text.lowercased()
     }
 
     private static func displayName(_ tokens: [Token]) -> String? {
@@ -163,11 +200,17 @@ public enum AddressListParser {
         return name
     }
 
-    private static func isDotAtom(_ text: String) -> Bool {
-        guard !text.isEmpty, !text.hasPrefix("."), !text.hasSuffix("."), !text.contains("..") else { return false }
-        return text.unicodeScalars.allSatisfy { scalar in
-            scalar.value > 0x7F || (scalar.value > 0x20 && !"()<>[]:;@\\,\"".unicodeScalars.contains(scalar))
+    /// RFC 5322 dot-atom: atext runs (non-ASCII allowed, RFC 6532) separated by single dots.
+    private static func isDotAtom(_ bytes: [UInt8]) -> Bool {
+        guard let first = bytes.first, let last = bytes.last, first != UInt8(ascii: "."), last != UInt8(ascii: ".") else { return false }
+        var previous: UInt8 = 0
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") && previous == UInt8(ascii: ".") { return false }
+            if byte <= 0x20 || byte == 0x7F { return false }
+            if byte < 0x80 && byte != UInt8(ascii: "."), isAtomBoundary(byte) { return false }
+            previous = byte
         }
+        return true
     }
 
     // MARK: - Tokens

@@ -3,11 +3,22 @@
 public enum Punycode {
     /// `xn--bcher-kva.example` -> `bücher.example`.
     public static func unicodeDomain(_ domain: String) -> String {
-        guard domain.contains("xn--") else { return domain }
+        guard containsACELabel(domain) else { return domain }
         return domain.split(separator: ".", omittingEmptySubsequences: false).map { label in
             guard label.hasPrefix("xn--"), let decoded = decode(label.dropFirst(4)) else { return String(label) }
             return decoded
         }.joined(separator: ".")
+    }
+
+    /// Whether `xn--` occurs (a byte scan: this runs for every address).
+    private static func containsACELabel(_ domain: String) -> Bool {
+        var matched = 0
+        let pattern: [UInt8] = Array("xn--".utf8)
+        for byte in domain.utf8 {
+            matched = byte == pattern[matched] ? matched + 1 : (byte == pattern[0] ? 1 : 0)
+            if matched == pattern.count { return true }
+        }
+        return false
     }
 
     /// The Unicode text of one label's Punycode part, or nil when it is malformed.
