@@ -31,7 +31,7 @@ let package = Package(
         ]),
         .target(name: "KithConfig", dependencies: ["TOMLKit"]),
         .target(name: "KithArchive", dependencies: [
-            "KithMail", .product(name: "GRDB", package: "GRDB.swift"),
+            "KithMail", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         .target(name: "KithHarvest", dependencies: [
             "KithIMAP", "KithMail", "KithConfig", "KithArchive",

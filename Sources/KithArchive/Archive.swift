@@ -95,32 +95,48 @@ public final class Archive: Sendable {
     public func commit(_ messages: [ArchivedMessage], folderID: Int64, uidValidity: UInt32, lastUID: UInt32) throws {
         let known = addressIDs.withLock { $0 }
         let added: [String: Int64] = try pool.write { db in
-            let insertMessage = try db.cachedStatement(sql: """
+            let insertMessage = try BoundStatement(db, sql: """
                 INSERT INTO message (identity, date, direction, automated, archived_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT(identity) DO NOTHING RETURNING id
                 """)
-            let findMessage = try db.cachedStatement(sql: "SELECT id FROM message WHERE identity = ?")
-            let insertLocation = try db.cachedStatement(sql: "INSERT OR IGNORE INTO message_location (folder_id, uidvalidity, uid, message_id) VALUES (?, ?, ?, ?)")
-            let insertAddress = try db.cachedStatement(sql: "INSERT INTO address (email) VALUES (?) ON CONFLICT(email) DO NOTHING RETURNING id")
-            let findAddress = try db.cachedStatement(sql: "SELECT id FROM address WHERE email = ?")
-            let insertLink = try db.cachedStatement(sql: "INSERT OR IGNORE INTO message_address (message_id, address_id, role, name) VALUES (?, ?, ?, ?)")
+            let findMessage = try BoundStatement(db, sql: "SELECT id FROM message WHERE identity = ?")
+            let insertLocation = try BoundStatement(db, sql: "INSERT OR IGNORE INTO message_location (folder_id, uidvalidity, uid, message_id) VALUES (?, ?, ?, ?)")
+            let insertAddress = try BoundStatement(db, sql: "INSERT INTO address (email) VALUES (?) ON CONFLICT(email) DO NOTHING RETURNING id")
+            let findAddress = try BoundStatement(db, sql: "SELECT id FROM address WHERE email = ?")
+            let insertLink = try BoundStatement(db, sql: "INSERT OR IGNORE INTO message_address (message_id, address_id, role, name) VALUES (?, ?, ?, ?)")
             let archivedAt = Self.now()
             var added: [String: Int64] = [:]
+            let folder = BoundStatement.Value.integer(folderID), validity = BoundStatement.Value.integer(Int64(uidValidity))
             for message in messages {
-                let inserted = try Int64.fetchOne(insertMessage, arguments: [message.identity, message.date, message.direction.rawValue, message.automated, archivedAt])
-                let messageID = try inserted ?? Int64.fetchOne(findMessage, arguments: [message.identity])!
-                try insertLocation.execute(arguments: [folderID, Int64(uidValidity), Int64(message.uid), messageID])
+                let date: BoundStatement.Value = message.date.map { .integer($0) } ?? .null
+                let identity = BoundStatement.Value.text(message.identity)
+                let inserted: Int64? = try insertMessage.run([
+                    identity, date, .text(message.direction.rawValue), .integer(message.automated ? 1 : 0), .integer(archivedAt),
+                ])
+                let messageID: Int64
+                if let inserted {
+                    messageID = inserted
+                } else if let existing = try findMessage.run([identity]) {
+                    messageID = existing
+                } else {
+                    throw ArchiveError(path: path, message: "message \(message.identity) vanished while archiving")
+                }
+                try insertLocation.run([folder, validity, .integer(Int64(message.uid)), .integer(messageID)])
                 guard inserted != nil else { continue }
                 for correspondent in message.correspondents {
                     let addressID: Int64
                     if let id = known[correspondent.email] ?? added[correspondent.email] {
                         addressID = id
+                    } else if let id = try insertAddress.run([.text(correspondent.email)]) {
+                        addressID = id
+                    } else if let id = try findAddress.run([.text(correspondent.email)]) {
+                        addressID = id
                     } else {
-                        addressID = try Int64.fetchOne(insertAddress, arguments: [correspondent.email])
-                            ?? Int64.fetchOne(findAddress, arguments: [correspondent.email])!
-                        added[correspondent.email] = addressID
+                        throw ArchiveError(path: path, message: "address \(correspondent.email) vanished while archiving")
                     }
-                    try insertLink.execute(arguments: [messageID, addressID, correspondent.role.rawValue, correspondent.name])
+                    added[correspondent.email] = addressID
+                    let name: BoundStatement.Value = correspondent.name.map { .text($0) } ?? .null
+                    try insertLink.run([.integer(messageID), .integer(addressID), .text(correspondent.role.rawValue), name])
                 }
             }
             try db.execute(sql: "UPDATE folder SET uidvalidity = ?, last_uid = MAX(last_uid, ?) WHERE id = ?",

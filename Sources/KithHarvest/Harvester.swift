@@ -44,20 +44,12 @@ public struct Harvester: Sendable {
             defer { session.logout() }
             let policy = FolderPolicy(selection: account.folders)
             let extractor = MessageExtractor(ownerAddresses: account.addresses)
-            let entries = try session.listMailboxes()
-            let names = entries.map { ModifiedUTF7.decode($0.name) }
-            report.unmatchedPatterns = (account.folders.include + account.folders.exclude).filter { pattern in
-                !names.contains { FolderPolicy.matches($0, pattern: pattern) }
-            }
-            for pattern in report.unmatchedPatterns {
-                logger.warning("folders pattern \"\(pattern)\" matches no folder on the server", metadata: ["account": "\(account.name)"])
-            }
             before = try archive.messageCount()
-            for (entry, displayName) in zip(entries, names) where policy.includes(entry, displayName: displayName) {
+            func harvestFolder(_ mailbox: [UInt8], displayName: String) throws {
                 currentFolder = displayName
                 currentRange = nil
-                let folder = try archive.folder(accountID: accountID!, name: entry.name, displayName: displayName)
-                let server = try session.examine(entry.name)
+                let folder = try archive.folder(accountID: accountID!, name: mailbox, displayName: displayName)
+                let server = try session.examine(mailbox)
                 let plan = FolderSyncPlan.make(folder: folder, server: server, chunkSize: chunkSize)
                 if let newValidity = plan.resetTo, folder.uidValidity != nil {
                     logger.notice("UIDVALIDITY changed; re-reading the folder (archived messages are kept, none counted twice)",
@@ -67,7 +59,7 @@ public struct Harvester: Sendable {
                 try archive.noteServerState(folderID: folder.id, uidNext: server.uidNext, serverCount: server.exists)
                 guard !plan.ranges.isEmpty else {
                     report.foldersUnchanged += 1
-                    continue
+                    return
                 }
                 report.foldersHarvested += 1
                 var pending: [ArchivedMessage] = []
@@ -90,8 +82,15 @@ public struct Harvester: Sendable {
                     folderDone += done.count
                     let shown = HarvestProgress(account: account.name, folder: displayName, done: folderDone,
                                                 total: max(expected, folderDone), seconds: 0)
-                    try commits.submit { [archive, progress] in
+                    let received = Date()
+                    try commits.submit { [archive, progress, logger] in
+                        let started = Date()
                         try archive.commit(done, folderID: folder.id, uidValidity: server.uidValidity, lastUID: cursor)
+                        logger.debug("committed \(done.count) messages up to UID \(cursor)", metadata: [
+                            "account": "\(account.name)", "folder": "\(displayName)",
+                            "queued_ms": "\(Int(started.timeIntervalSince(received) * 1000))",
+                            "commit_ms": "\(Int(Date().timeIntervalSince(started) * 1000))",
+                        ])
                         var committed = shown
                         committed.seconds = Date().timeIntervalSince(folderStart)
                         progress?(committed)
@@ -100,6 +99,37 @@ public struct Harvester: Sendable {
                     currentRange = rangeIndex < plan.ranges.count ? plan.ranges[rangeIndex] : nil
                     if shouldStop() { throw HarvestStopped() }
                 })
+            }
+
+            // Folders harvested before are examined first, LIST comes after them: after a LIST, some servers
+            // (Dovecot with Maildir among them) re-scan each folder opened in that session, which costs a
+            // no-op harvest of a large INBOX a fifth of a second.
+            // INBOX exists on every server, so a first harvest reads it, usually the largest folder, before LIST too.
+            var examined: Set<[UInt8]> = []
+            var known = try archive.folders(accountID: accountID!).map { (name: $0.name, displayName: $0.displayName) }
+            if !known.contains(where: { $0.displayName.uppercased() == "INBOX" }) { known.insert((Array("INBOX".utf8), "INBOX"), at: 0) }
+            for known in known {
+                let entry = ListEntry(attributes: [], delimiter: nil, name: known.name)
+                guard policy.includes(entry, displayName: known.displayName) else { continue }
+                do {
+                    try harvestFolder(known.name, displayName: known.displayName)
+                    examined.insert(known.name)
+                } catch IMAPError.commandFailed(let command, _) where command.hasPrefix("EXAMINE") {
+                    // Deleted or renamed on the server: its archive stays; LIST below finds a new name.
+                    logger.info("folder no longer on the server; its archive is kept",
+                                metadata: ["account": "\(account.name)", "folder": "\(known.displayName)"])
+                }
+            }
+            let entries = try session.listMailboxes()
+            let names = entries.map { ModifiedUTF7.decode($0.name) }
+            report.unmatchedPatterns = (account.folders.include + account.folders.exclude).filter { pattern in
+                !names.contains { FolderPolicy.matches($0, pattern: pattern) }
+            }
+            for pattern in report.unmatchedPatterns {
+                logger.warning("folders pattern \"\(pattern)\" matches no folder on the server", metadata: ["account": "\(account.name)"])
+            }
+            for (entry, displayName) in zip(entries, names) where !examined.contains(entry.name) && policy.includes(entry, displayName: displayName) {
+                try harvestFolder(entry.name, displayName: displayName)
             }
             try commits.drain()
             currentFolder = nil
