@@ -5,7 +5,8 @@ import KithTestSupport
 /// `kith-sample start DIR [--messages N] [--jobs J]` starts a private Dovecot under DIR seeded with
 /// generated work mail (J mailboxes, one per job, in successive years) and writes DIR/kith.toml for it;
 /// `kith-sample stop DIR` stops that Dovecot. `--reuse` keeps mail already generated under DIR (a new
-/// port, the same messages); `kith-sample deliver DIR --messages N` adds N new messages to the last job's mailbox.
+/// port, the same messages); `kith-sample deliver DIR --messages N` adds N new messages to the last job's mailbox;
+/// `kith-sample expected DIR --messages N` prints, as JSON, the contacts a harvest of a one-job sample must produce.
 let arguments = CommandLine.arguments
 func usage() -> Never {
     FileHandle.standardError.write(Data("usage: kith-sample start DIR [--messages N] [--jobs J] | kith-sample stop DIR\n".utf8))
@@ -84,6 +85,18 @@ case "deliver":
         FileHandle.standardError.write(Data("kith-sample: \(error)\n".utf8))
         exit(1)
     }
+case "expected":
+    // The contacts a harvest of `start DIR --messages N` (one job) must produce, from the generator's own model.
+    var count = 2000
+    if let index = arguments.firstIndex(of: "--messages"), index + 1 < arguments.count, let number = Int(arguments[index + 1]) { count = number }
+    let mailbox = SampleMailbox.generate(count: count, seed: 7, ownerAddresses: ["me@acme.example", "firstname.lastname@acme.example"],
+                                         years: 2020...2025, peopleOffset: 0)
+    let objects: [[String: Any]] = mailbox.expectedContacts().values.sorted { $0.email < $1.email }.map { contact in
+        ["email": contact.email, "sent": contact.sent, "received": contact.received, "messages": contact.messages,
+         "first_seen": contact.firstSeen ?? NSNull(), "last_seen": contact.lastSeen ?? NSNull()]
+    }
+    let data = try! JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
 default:
     usage()
 }
