@@ -49,13 +49,15 @@ public struct MessageExtractor: Sendable {
         let direction: ArchivedMessage.Direction = author.map(ownerAddresses.contains) == true ? .sent : .received
         let date = headers.first("date").flatMap { MailDate.parse(TextDecoding.headerText($0)) }
             ?? internalDate.flatMap(MailDate.parse)
-        return ArchivedMessage(identity: Self.identity(headers, raw: headerBytes), date: date, direction: direction,
+        return ArchivedMessage(identity: Self.identity(headers, internalDate: internalDate), date: date, direction: direction,
                                automated: AutomatedSender.isAutomated(headers), uid: uid, correspondents: correspondents)
     }
 
-    /// The Message-ID without angle brackets; when absent, a digest of the fetched header block,
-    /// which is the same for every copy of the message in every folder.
-    static func identity(_ headers: HeaderBlock, raw: [UInt8]) -> String {
+    /// The Message-ID without angle brackets; when absent, a digest of the fetched header block, which is
+    /// the same for every copy of the message in every folder. Without a Date either, two different messages
+    /// (a newsletter sent twice) can have the same header block; then the arrival time, which IMAP COPY and
+    /// MOVE keep, goes into the digest too.
+    static func identity(_ headers: HeaderBlock, internalDate: String?) -> String {
         if let value = headers.first("message-id") {
             // Bytes, not Strings: this runs once per message.
             var slice = value[...]
@@ -73,6 +75,7 @@ public struct MessageExtractor: Sendable {
             normalised += field.value.filter { $0 != 0x0D && $0 != 0x0A }
             normalised.append(0x0A)
         }
+        if headers.first("date") == nil, let internalDate { normalised += Array("internaldate:\(internalDate)\n".utf8) }
         return "sha256:" + Digest.sha256Hex(normalised)
     }
 }
