@@ -59,7 +59,7 @@ let package = Package(
             "KithMail", "KithHarvest", "KithArchive", "KithTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
         ]),
         .testTarget(name: "KithConfigTests", dependencies: ["KithConfig"]),
-        .testTarget(name: "KithArchiveTests", dependencies: ["KithArchive"]),
+        .testTarget(name: "KithArchiveTests", dependencies: ["KithArchive", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "KithDaemonTests", dependencies: ["KithDaemon", "KithTestSupport", "KithArchive", "KithConfig", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "KithIntegrationTests", dependencies: [
             "KithTestSupport", "KithHarvest", "KithArchive", "KithConfig", "KithIMAP", "KithMail",

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 @testable import KithArchive
 
@@ -170,5 +171,36 @@ private func message(_ identity: String, uid: UInt32, _ correspondents: [Corresp
         #expect(try reopened.links().isEmpty)
         #expect(try reopened.unlink("ada@acme.example") == false)
         #expect(try reopened.people(now: Self.now).count == 2)
+    }
+}
+
+@Suite struct SchemaUpgradeTests {
+    /// An archive written by an earlier release (schema v2) opens under the current schema with every row kept.
+    @Test func aVersion2ArchiveUpgradesWithItsDataIntact() throws {
+        let path = temporaryArchivePath()
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try ArchiveSchema.migrator.migrate(queue, upTo: "v2-deprovisioning-events")
+            try queue.write { db in
+                try db.execute(sql: """
+                    INSERT INTO account (id, name, created_at) VALUES (1, 'acme', 1600000000);
+                    INSERT INTO folder (id, account_id, name, display_name, uidvalidity, last_uid) VALUES (1, 1, X'494E424F58', 'INBOX', 7, 2);
+                    INSERT INTO message (id, identity, date, direction, automated, archived_at) VALUES
+                      (1, 'a@x', 1600000000, 'received', 0, 1600000001), (2, 'b@x', 1600086400, 'sent', 0, 1600000001);
+                    INSERT INTO message_location (folder_id, uidvalidity, uid, message_id) VALUES (1, 7, 1, 1), (1, 7, 2, 2);
+                    INSERT INTO address (id, email) VALUES (1, 'ada@example.org');
+                    INSERT INTO message_address (message_id, address_id, role, name) VALUES (1, 1, 'from', 'Ada'), (2, 1, 'to', NULL);
+                    INSERT INTO account_event (account_id, event, threshold, at) VALUES (1, 'warning', 30, 1600000000);
+                    """)
+            }
+        }
+        let archive = try Archive(path: path, create: false)
+        let contacts = try archive.contacts()
+        #expect(contacts.count == 1 && contacts[0].sent == 1 && contacts[0].received == 1 && contacts[0].name == "Ada")
+        #expect(try archive.folders(accountID: archive.accountID(named: "acme"))[0].lastUID == 2)
+        #expect(try archive.people(now: 1_700_000_000).first?.messages == 2)
+        try archive.link(["ada@example.org", "ada@newco.example"])
+        #expect(try archive.links() == [["ada@example.org", "ada@newco.example"]])
     }
 }
