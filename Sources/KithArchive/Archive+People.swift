@@ -125,31 +125,42 @@ extension Archive {
                     """
                 arguments += [account]
             }
+            // Address ids to groups once, so the scan below reads only integers and short strings.
+            var groupOfAddress: [Int64: Int] = [:]
+            let addresses = try Row.fetchCursor(db, sql: "SELECT id, email FROM address")
+            while let row = try addresses.next() {
+                if let group = groupOfEmail[row[1] as String] { groupOfAddress[row[0] as Int64] = group }
+            }
+            // message_address is ordered by message: each message's rows arrive together.
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT x.message_id, a.email, x.role, m.date, m.direction, m.automated,
-                  (SELECT COUNT(*) FROM message_address y WHERE y.message_id = x.message_id AND y.role IN ('to', 'cc', 'bcc')) AS recipients
-                FROM message_address x JOIN message m ON m.id = x.message_id JOIN address a ON a.id = x.address_id
+                SELECT x.message_id, x.address_id, x.role, m.date, m.direction = 'sent', m.automated
+                FROM message_address x JOIN message m ON m.id = x.message_id
                 WHERE x.role IN ('from', 'to', 'cc', 'bcc') \(accountClause)
                 ORDER BY x.message_id
                 """, arguments: arguments)
             var currentMessage: Int64 = -1
+            var rowsOfMessage: [(group: Int?, role: String, sent: Bool, automated: Bool, date: Int64?)] = []
             var inMessage: [Int: Involvement] = [:]
             func flush() {
+                let recipients = rowsOfMessage.reduce(0) { $0 + ($1.role == "from" ? 0 : 1) }
+                for entry in rowsOfMessage {
+                    guard let group = entry.group else { continue }
+                    let contact = RelationshipStrength.Contact(role: entry.role, sent: entry.sent, automated: entry.automated,
+                                                               recipients: recipients, date: entry.date)
+                    // A person named twice in one message (two addresses, or two roles) counts once, in their most direct role.
+                    inMessage[group, default: Involvement(strongest: contact)].add(contact)
+                }
                 for (group, involvement) in inMessage { tallies[group].add(involvement) }
                 inMessage.removeAll(keepingCapacity: true)
+                rowsOfMessage.removeAll(keepingCapacity: true)
             }
             while let row = try rows.next() {
-                let message: Int64 = row["message_id"]
+                let message: Int64 = row[0]
                 if message != currentMessage {
                     flush()
                     currentMessage = message
                 }
-                guard let group = groupOfEmail[row["email"]] else { continue }
-                let contact = RelationshipStrength.Contact(
-                    role: row["role"], sent: (row["direction"] as String) == "sent", automated: row["automated"],
-                    recipients: row["recipients"], date: row["date"])
-                // A person named twice in one message (two addresses, or two roles) counts once, in their most direct role.
-                inMessage[group, default: Involvement(strongest: contact)].add(contact)
+                rowsOfMessage.append((groupOfAddress[row[1] as Int64], row[2], row[4], row[5], row[3]))
             }
             flush()
             return tallies
