@@ -26,6 +26,16 @@ public final class ArchiveLock {
         _ = pwrite(descriptor, pid, pid.count, 0)
     }
 
+    /// Whether some harvest holds the lock now (this process included, through another descriptor).
+    public static func isHeld(archivePath: String) -> Bool {
+        let descriptor = open(archivePath + ".lock", O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        guard flock(descriptor, LOCK_SH | LOCK_NB) == 0 else { return true }
+        flock(descriptor, LOCK_UN)
+        return false
+    }
+
     deinit {
         flock(descriptor, LOCK_UN)
         close(descriptor)

@@ -45,6 +45,9 @@ public struct Harvester: Sendable {
             let policy = FolderPolicy(selection: account.folders)
             let extractor = MessageExtractor(ownerAddresses: account.addresses)
             before = try archive.messageCount()
+            // A first harvest builds the secondary indexes once at its end, whichever way it ends.
+            _ = try archive.beginBulkLoad()
+            defer { try? commits.drain(); try? archive.endBulkLoad() }
             func harvestFolder(_ mailbox: [UInt8], displayName: String) throws {
                 currentFolder = displayName
                 currentRange = nil
@@ -132,6 +135,7 @@ public struct Harvester: Sendable {
                 try harvestFolder(entry.name, displayName: displayName)
             }
             try commits.drain()
+            try archive.endBulkLoad()
             currentFolder = nil
             report.newMessages = try archive.messageCount() - before
             report.seconds = Date().timeIntervalSince(start)

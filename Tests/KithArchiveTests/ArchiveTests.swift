@@ -204,3 +204,34 @@ private func message(_ identity: String, uid: UInt32, _ correspondents: [Corresp
         #expect(try archive.links() == [["ada@example.org", "ada@newco.example"]])
     }
 }
+
+@Suite struct BulkLoadTests {
+    @Test func aFirstHarvestDefersItsIndexesAndAnyOpenRepairsThem() throws {
+        let path = temporaryArchivePath()
+        let archive = try Archive(path: path)
+        #expect(try archive.hasAllIndexes())
+        #expect(try archive.beginBulkLoad())
+        #expect(try archive.hasAllIndexes() == false)
+        let account = try archive.accountID(named: "acme")
+        let inbox = try archive.folder(accountID: account, name: Array("INBOX".utf8), displayName: "INBOX")
+        try archive.commit([message("a@x", uid: 1, [Correspondent(email: "ada@example.org", name: nil, role: .from)])],
+                           folderID: inbox.id, uidValidity: 1, lastUID: 1)
+        // Killed here: the next open (no harvest holding the lock) builds what is missing.
+        #expect(try Archive(path: path).hasAllIndexes())
+        #expect(try archive.beginBulkLoad() == false, "an archive with messages keeps its indexes")
+        #expect(try archive.contacts().map(\.email) == ["ada@example.org"])
+    }
+
+    @Test func anOpenWhileAHarvestHoldsTheLockLeavesTheIndexesToIt() throws {
+        let path = temporaryArchivePath()
+        let lock = try ArchiveLock(archivePath: path)
+        let archive = try Archive(path: path)
+        #expect(try archive.beginBulkLoad())
+        #expect(ArchiveLock.isHeld(archivePath: path))
+        #expect(try Archive(path: path).hasAllIndexes() == false)
+        try archive.endBulkLoad()
+        #expect(try archive.hasAllIndexes())
+        withExtendedLifetime(lock) {}
+        #expect(ArchiveLock.isHeld(archivePath: path + "-nothing") == false)
+    }
+}

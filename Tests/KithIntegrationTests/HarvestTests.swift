@@ -16,6 +16,7 @@ func quietLogger() -> Logger {
 func expectArchiveMatchesModel(_ archive: Archive, _ mailbox: SampleMailbox, account: String = "acme", sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
     let actual = Dictionary(uniqueKeysWithValues: try archive.contacts().map { ($0.email, $0) })
     let expected = mailbox.expectedContacts()
+    #expect(try archive.hasAllIndexes(), "a harvest ends with every index built", sourceLocation: sourceLocation)
     #expect(Set(actual.keys) == Set(expected.keys), "contact sets differ: missing \(Set(expected.keys).subtracting(actual.keys).sorted()), extra \(Set(actual.keys).subtracting(expected.keys).sorted())", sourceLocation: sourceLocation)
     for (email, want) in expected {
         guard let got = actual[email] else { continue }
