@@ -17,35 +17,49 @@ extension Archive {
                     """
                 arguments += [account]
             }
-            let counted = """
-                SELECT x.address_id, x.message_id, x.role, x.name, m.date, m.direction, m.automated
+            // One pass in message order (message_address's primary key): each message's rows arrive together,
+            // so "distinct messages" needs no sort, only a flush per message.
+            let rows = try Row.fetchCursor(db, sql: """
+                SELECT x.message_id, x.address_id, x.role = 'from', x.name, m.date, m.direction = 'sent', m.automated
                 FROM message_address x JOIN message m ON m.id = x.message_id
                 WHERE x.role IN ('from', 'to', 'cc', 'bcc') \(accountClause)
-                """
-            let rows = try Row.fetchAll(db, sql: """
-                WITH c AS (\(counted))
-                SELECT a.id, a.email,
-                  COUNT(DISTINCT CASE WHEN c.direction = 'sent' AND c.role IN ('to', 'cc', 'bcc') THEN c.message_id END) AS sent,
-                  COUNT(DISTINCT CASE WHEN c.direction = 'received' AND c.role = 'from' THEN c.message_id END) AS received,
-                  COUNT(DISTINCT c.message_id) AS messages,
-                  MIN(c.date) AS first_seen, MAX(c.date) AS last_seen,
-                  MAX(CASE WHEN c.direction = 'received' AND c.role = 'from' AND c.automated THEN 1 ELSE 0 END) AS automated
-                FROM c JOIN address a ON a.id = c.address_id
-                GROUP BY a.id
-                ORDER BY a.email
+                ORDER BY x.message_id
                 """, arguments: arguments)
-
-            var names: [Int64: (name: String, count: Int, latest: Int64)] = [:]
-            let nameRows = try Row.fetchAll(db, sql: """
-                WITH c AS (\(counted))
-                SELECT address_id, name, COUNT(DISTINCT message_id) AS uses, MAX(COALESCE(date, 0)) AS latest
-                FROM c WHERE name IS NOT NULL GROUP BY address_id, name
-                """, arguments: arguments)
-            for row in nameRows {
-                let id: Int64 = row["address_id"], name: String = row["name"], uses: Int = row["uses"], latest: Int64 = row["latest"]
-                if let best = names[id], best.count > uses || (best.count == uses && best.latest > latest)
-                    || (best.count == uses && best.latest == latest && best.name < name) { continue }
-                names[id] = (name, uses, latest)
+            var tallies: [Int64: AddressTally] = [:]
+            var currentMessage: Int64 = -1
+            var inMessage: [Int64: (sentTo: Bool, receivedFrom: Bool, automated: Bool, names: [String])] = [:]
+            var messageDate: Int64?
+            func flush() {
+                for (address, seen) in inMessage {
+                    tallies[address, default: AddressTally()].add(sentTo: seen.sentTo, receivedFrom: seen.receivedFrom,
+                                                                  automated: seen.automated, names: seen.names, date: messageDate)
+                }
+                inMessage.removeAll(keepingCapacity: true)
+            }
+            while let row = try rows.next() {
+                let message: Int64 = row[0]
+                if message != currentMessage {
+                    flush()
+                    currentMessage = message
+                    messageDate = row[4]
+                }
+                let address: Int64 = row[1]
+                let isFrom: Bool = row[2], sent: Bool = row[5], automated: Bool = row[6]
+                var seen = inMessage[address] ?? (false, false, false, [])
+                if sent && !isFrom { seen.sentTo = true }
+                if !sent && isFrom {
+                    seen.receivedFrom = true
+                    if automated { seen.automated = true }
+                }
+                if let name: String = row[3], !seen.names.contains(name) { seen.names.append(name) }
+                inMessage[address] = seen
+            }
+            flush()
+            var emails: [Int64: String] = [:]
+            let addressRows = try Row.fetchCursor(db, sql: "SELECT id, email FROM address")
+            while let row = try addressRows.next() {
+                let id: Int64 = row[0]
+                if tallies[id] != nil { emails[id] = row[1] }
             }
 
             var accounts: [Int64: [String]] = [:]
@@ -60,20 +74,19 @@ extension Archive {
 
             let needle = filter.search?.lowercased()
             var result: [ContactSummary] = []
-            for row in rows {
-                let id: Int64 = row["id"]
-                let email: String = row["email"]
-                let automated = (row["automated"] as Int64) != 0 || AutomatedSender.hasNoReplyLocalPart(email)
+            for (id, tally) in tallies {
+                guard let email = emails[id] else { continue }
+                let automated = tally.automated || AutomatedSender.hasNoReplyLocalPart(email)
                 if !filter.includeAutomated && automated { continue }
-                let name = names[id]?.name
+                let name = tally.bestName
                 if let needle, !email.contains(needle), !(name?.lowercased().contains(needle) ?? false) { continue }
                 result.append(ContactSummary(
                     email: email, name: name, accounts: accounts[id] ?? [],
-                    sent: row["sent"], received: row["received"], messages: row["messages"],
-                    firstSeen: (row["first_seen"] as Int64?).map(MailDate.iso8601),
-                    lastSeen: (row["last_seen"] as Int64?).map(MailDate.iso8601),
+                    sent: tally.sent, received: tally.received, messages: tally.messages,
+                    firstSeen: tally.firstSeen.map(MailDate.iso8601), lastSeen: tally.lastSeen.map(MailDate.iso8601),
                     automated: automated))
             }
+            result.sort { $0.email < $1.email }
             return result
         }
     }
@@ -110,4 +123,40 @@ public struct AccountSummary: Sendable, Equatable {
     public var closedAt: Int64?
     public var messages: Int
     public var folders: Int
+}
+
+/// One address's running numbers while `contacts` reads the archive.
+struct AddressTally {
+    var sent = 0
+    var received = 0
+    var messages = 0
+    var firstSeen: Int64?
+    var lastSeen: Int64?
+    var automated = false
+    /// Per name: the messages it was used in, and the latest of their dates (0 when none has one).
+    var names: [String: (uses: Int, latest: Int64)] = [:]
+
+    mutating func add(sentTo: Bool, receivedFrom: Bool, automated: Bool, names used: [String], date: Int64?) {
+        messages += 1
+        if sentTo { sent += 1 }
+        if receivedFrom { received += 1 }
+        if automated { self.automated = true }
+        if let date {
+            firstSeen = min(firstSeen ?? date, date)
+            lastSeen = max(lastSeen ?? date, date)
+        }
+        for name in used {
+            let old = names[name] ?? (0, 0)
+            names[name] = (old.uses + 1, max(old.latest, date ?? 0))
+        }
+    }
+
+    /// The name used in the most messages; ties go to the most recent, then to the alphabetically first.
+    var bestName: String? {
+        names.min { a, b in
+            if a.value.uses != b.value.uses { return a.value.uses > b.value.uses }
+            if a.value.latest != b.value.latest { return a.value.latest > b.value.latest }
+            return a.key < b.key
+        }?.key
+    }
 }
