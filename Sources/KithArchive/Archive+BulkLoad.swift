@@ -10,6 +10,7 @@ extension Archive {
 
     /// When the archive holds no message yet, drops the deferred indexes and returns true; call
     /// `endBulkLoad()` when the harvest ends. Queries stay correct meanwhile, only slower.
+    @discardableResult
     public func beginBulkLoad() throws -> Bool {
         try pool.write { db in
             guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM message") == 0 else { return false }

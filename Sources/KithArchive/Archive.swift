@@ -42,10 +42,7 @@ public final class Archive: Sendable {
             pool = try DatabasePool(path: path, configuration: configuration)
             try ArchiveSchema.migrator.migrate(pool)
             // A first harvest killed before its end may have left its deferred indexes unbuilt.
-            let missing = try pool.read { db in
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN ('message_location_by_message', 'message_address_by_address')") != 2
-            }
-            if missing, !ArchiveLock.isHeld(archivePath: path) { try endBulkLoad() }
+            if try !hasAllIndexes(), !ArchiveLock.isHeld(archivePath: path) { try endBulkLoad() }
         } catch {
             throw ArchiveError(path: path, message: "\(error)")
         }

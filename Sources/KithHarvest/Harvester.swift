@@ -46,7 +46,7 @@ public struct Harvester: Sendable {
             let extractor = MessageExtractor(ownerAddresses: account.addresses)
             before = try archive.messageCount()
             // A first harvest builds the secondary indexes once at its end, whichever way it ends.
-            _ = try archive.beginBulkLoad()
+            try archive.beginBulkLoad()
             defer { try? commits.drain(); try? archive.endBulkLoad() }
             func harvestFolder(_ mailbox: [UInt8], displayName: String) throws {
                 currentFolder = displayName

@@ -16,15 +16,17 @@ guard arguments.count >= 3 else { usage() }
 let directory = URL(fileURLWithPath: arguments[2]).standardizedFileURL
 let serverRoot = directory.appendingPathComponent("dovecot")
 
+/// The number after `flag` on the command line, or `fallback`.
+func value(_ flag: String, _ fallback: Int) -> Int {
+    guard let index = arguments.firstIndex(of: flag), index + 1 < arguments.count, let number = Int(arguments[index + 1]) else { return fallback }
+    return number
+}
+
 switch arguments[1] {
 case "stop":
     DovecotServer.stop(root: serverRoot)
     print("stopped the sample Dovecot under \(directory.path)")
 case "start":
-    func value(_ flag: String, _ fallback: Int) -> Int {
-        guard let index = arguments.firstIndex(of: flag), index + 1 < arguments.count, let number = Int(arguments[index + 1]) else { return fallback }
-        return number
-    }
     let messages = value("--messages", 2000)
     let jobs = max(1, min(3, value("--jobs", 1)))
     // Successive jobs: (account, mail user, domain, years there); the last one is the current job.
@@ -67,8 +69,7 @@ case "start":
         exit(1)
     }
 case "deliver":
-    var count = 100
-    if let index = arguments.firstIndex(of: "--messages"), index + 1 < arguments.count, let number = Int(arguments[index + 1]) { count = number }
+    let count = value("--messages", 100)
     let maildir = serverRoot.appendingPathComponent("mail/owner")
     let existing = (try? FileManager.default.contentsOfDirectory(atPath: maildir.appendingPathComponent("cur").path).count) ?? 0
     let stamp = Int(Date().timeIntervalSince1970 * 1000)
@@ -87,8 +88,7 @@ case "deliver":
     }
 case "expected":
     // The contacts a harvest of `start DIR --messages N` (one job) must produce, from the generator's own model.
-    var count = 2000
-    if let index = arguments.firstIndex(of: "--messages"), index + 1 < arguments.count, let number = Int(arguments[index + 1]) { count = number }
+    let count = value("--messages", 2000)
     let mailbox = SampleMailbox.generate(count: count, seed: 7, ownerAddresses: ["me@acme.example", "firstname.lastname@acme.example"],
                                          years: 2020...2025, peopleOffset: 0)
     let objects: [[String: Any]] = mailbox.expectedContacts().values.sorted { $0.email < $1.email }.map { contact in
