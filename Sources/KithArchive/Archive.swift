@@ -83,10 +83,10 @@ public final class Archive: Sendable {
         }
     }
 
-    /// Records what the server reported for the folder, without moving its cursor.
+    /// Records what the server reported for the folder, without moving its cursor; the folder was read, so no error stands.
     public func noteServerState(folderID: Int64, uidNext: UInt32?, serverCount: UInt32) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE folder SET uidnext = ?, server_count = ?, last_seen_at = ? WHERE id = ?",
+            try db.execute(sql: "UPDATE folder SET uidnext = ?, server_count = ?, last_seen_at = ?, last_error = NULL WHERE id = ?",
                            arguments: [uidNext.map { Int64($0) }, Int64(serverCount), Self.now(), folderID])
         }
     }
@@ -159,6 +159,23 @@ public final class Archive: Sendable {
                 try db.execute(sql: "UPDATE account SET last_attempt_at = ?, last_success_at = ?, last_error = NULL, failing_since = NULL WHERE id = ?",
                                arguments: [Self.now(), Self.now(), accountID])
             }
+        }
+    }
+
+    /// Records why the folder could not be read (nil: it was read); the archive's rows for it stay.
+    public func recordFolderError(folderID: Int64, error: String?) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE folder SET last_error = ? WHERE id = ?", arguments: [error, folderID])
+        }
+    }
+
+    /// The account's folders that failed at their last harvest, by display name, with the reason.
+    public func failingFolders(account: String) throws -> [(folder: String, reason: String)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT folder.display_name, folder.last_error FROM folder JOIN account ON account.id = folder.account_id
+                WHERE account.name = ? AND folder.last_error IS NOT NULL ORDER BY folder.display_name
+                """, arguments: [account]).map { ($0[0], $0[1]) }
         }
     }
 

@@ -85,6 +85,10 @@ enum ArchiveSchema {
                 CREATE INDEX person_address_by_person ON person_address(person_id);
                 """)
         }
+        migrator.registerMigration("v4-folder-errors") { db in
+            // Why the server would not let a folder be read at the last harvest (NULL: it was read).
+            try db.execute(sql: "ALTER TABLE folder ADD COLUMN last_error TEXT")
+        }
         return migrator
     }
 }

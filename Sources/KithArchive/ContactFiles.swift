@@ -1,3 +1,5 @@
+import KithMail
+
 /// People as files other tools import: vCard 4.0 (RFC 6350) and Google Contacts' CSV (RFC 4180 quoting).
 public enum ContactFiles {
     /// One card per person with every address (the busiest preferred), CRLF line ends, text escaped
@@ -41,14 +43,18 @@ public enum ContactFiles {
         return text
     }
 
-    static func escape(_ text: String) -> String {
+    static func escape(_ raw: String) -> String {
         var out = ""
+        // Line breaks of every kind become \n below; other controls and bidi overrides become visible escapes.
+        let text = String(String.UnicodeScalarView(raw.unicodeScalars.flatMap { scalar -> [Unicode.Scalar] in
+            ["\r", "\n", "\u{85}", "\u{2028}", "\u{2029}"].contains(scalar) ? [scalar] : Array(SafeText.line(String(scalar)).unicodeScalars)
+        }))
         for character in text {
             switch character {
             case "\\": out += "\\\\"
             case ",": out += "\\,"
             case ";": out += "\\;"
-            case "\n", "\r\n", "\r": out += "\\n"
+            case "\n", "\r\n", "\r", "\u{85}", "\u{2028}", "\u{2029}": out += "\\n"
             default: out.append(character)
             }
         }
@@ -71,8 +77,19 @@ public enum ContactFiles {
         return result
     }
 
-    static func csvField(_ text: String) -> String {
+    /// RFC 4180 quoting, after a cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, also
+    /// after leading spaces, tabs or CRs, or a leading tab or CR itself) gets a leading `'` (OWASP's advice).
+    static func csvField(_ raw: String) -> String {
+        let text = SafeText.lines(neutralisingFormula(raw))
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func neutralisingFormula(_ text: String) -> String {
+        let scalars = text.unicodeScalars
+        guard let first = scalars.first else { return text }
+        let lead = scalars.first { $0 != " " && $0 != "\t" && $0 != "\r" }
+        if first == "\t" || first == "\r" || lead.map({ "=+-@".unicodeScalars.contains($0) }) == true { return "'" + text }
+        return text
     }
 }

@@ -34,8 +34,10 @@ struct ExportCommand: ParsableCommand {
         case .vcard: text = ContactFiles.vCard(people)
         }
         if let output {
-            guard FileManager.default.createFile(atPath: output, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-                printError("cannot write \(output)")
+            do {
+                try PrivateFile.write(Array(text.utf8), to: output)
+            } catch {
+                printError("cannot write \(error)")
                 throw ExitCode(2)
             }
         } else {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KithMail
 import KithArchive
 import KithConfig
 import Logging
@@ -56,9 +57,15 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
-/// Writes one `kith: message` line to standard error.
+/// Writes one `kith: message` line to standard error, with server and mail text made safe.
 func printError(_ message: String) {
-    FileHandle.standardError.write(Data("kith: \(message)\n".utf8))
+    FileHandle.standardError.write(Data("kith: \(SafeText.line(message))\n".utf8))
+}
+
+/// Standard output for everything kith prints: text from servers and mail passes `SafeText.lines`,
+/// so no control or bidi character reaches a terminal raw. Output kith colours itself uses `Swift.print`.
+func print(_ items: Any..., separator: String = " ", terminator: String = "\n") {
+    Swift.print(SafeText.lines(items.map { "\($0)" }.joined(separator: separator)), terminator: terminator)
 }
 
 /// `object` as indented JSON with sorted keys, the form every `--json` output uses.

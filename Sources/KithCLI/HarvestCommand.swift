@@ -40,7 +40,7 @@ struct HarvestCommand: ParsableCommand {
             let report = harvester.harvest(account)
             Terminal.progress(nil)
             print(report.summary)
-            if report.error != nil { failed = true }
+            if report.error != nil || !report.failingFolders.isEmpty { failed = true }
         }
         if failed { throw ExitCode(1) }
     }

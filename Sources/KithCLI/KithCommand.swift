@@ -7,7 +7,7 @@ public struct KithCommand: AsyncParsableCommand {
         abstract: "Keeps the people you corresponded with from every work mailbox you ever had.",
         subcommands: [
             HarvestCommand.self, DaemonCommand.self, ContactsCommand.self, ShowCommand.self, ExportCommand.self, StatusCommand.self,
-            ReportCommand.self, FinalExportCommand.self, CheckConfigCommand.self, ParseHeadersCommand.self,
+            ReportCommand.self, FinalExportCommand.self, VerifyExportCommand.self, CheckConfigCommand.self, ParseHeadersCommand.self,
             LinkCommand.self, UnlinkCommand.self, SuggestLinksCommand.self,
         ]
     )

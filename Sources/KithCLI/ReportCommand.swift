@@ -33,8 +33,10 @@ struct ReportCommand: ParsableCommand {
         let page = ReportPage(generatedAt: MailDate.iso8601(Int64(Date().timeIntervalSince1970)), contacts: try archive.contacts(),
                               people: try archive.people(now: TestClock.nowSeconds()),
                               starts: try archive.relationshipStarts(), accounts: accounts, automated: try archive.automatedShare())
-        guard FileManager.default.createFile(atPath: output, contents: Data(page.html().utf8), attributes: [.posixPermissions: 0o600]) else {
-            printError("cannot write \(output)")
+        do {
+            try PrivateFile.write(Array(page.html().utf8), to: output)
+        } catch {
+            printError("cannot write \(error)")
             throw ExitCode(2)
         }
         print("wrote \(output)")

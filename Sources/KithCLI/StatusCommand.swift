@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KithArchive
+import KithHarvest
 import KithMail
 
 /// `kith status`: one line per configured account.
@@ -30,21 +31,27 @@ struct StatusCommand: ParsableCommand {
                 let left = plan.closesOnDay - today
                 state = left < 0 ? "closed" : "closing in \(left) days (\(plan.closesOnText))"
             }
+            let failingFolders = (try? archive.failingFolders(account: account.name)) ?? []
+            if state == "ok" || state.hasPrefix("closing"), !failingFolders.isEmpty {
+                let failures = failingFolders.map { FolderFailure(folder: $0.folder, reason: $0.reason) }
+                state = "partial (\(FolderFailure.summary(failures)))" + (state == "ok" ? "" : ", \(state)")
+            }
             let last = summary?.lastSuccessAt.map(MailDate.iso8601) ?? "never"
             let contacts = (try? archive.accountReach(account: account.name).contacts) ?? 0
             var row: [String: Any] = [
                 "account": account.name, "state": state, "messages": summary?.messages ?? 0, "contacts": contacts,
                 "last_harvest": summary?.lastSuccessAt.map(MailDate.iso8601) ?? NSNull(), "last_error": summary?.lastError ?? NSNull(),
+                "failing_folders": failingFolders.map { ["folder": $0.folder, "reason": $0.reason] },
             ]
             if let plan = account.deprovisioning {
                 row["closes_on"] = plan.closesOnText
                 row["days_left"] = plan.closesOnDay - today
             }
             rows.append(row)
-            let shownState = colour ? Terminal.paint(state) : state
+            let shownState = colour ? Terminal.paint(SafeText.line(state)) : SafeText.line(state)
             var line = "\(account.name): \(shownState); \(summary?.messages ?? 0) messages, \(contacts) contacts, last harvest \(last)"
-            if let error = summary?.lastError { line += "; last error: \(error)" }
-            if !json { print(line) }
+            if let error = summary?.lastError { line += "; last error: \(SafeText.line(error))" }
+            if !json { Swift.print(line) }
         }
         let contacts = try archive.contacts().count
         let messages = try archive.messageCount()

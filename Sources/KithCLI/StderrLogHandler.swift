@@ -1,4 +1,5 @@
 import Foundation
+import KithMail
 import Logging
 
 /// Log lines on standard error: with sd-daemon priority prefixes (`<4>`) under journald, plain otherwise.
@@ -14,8 +15,10 @@ struct StderrLogHandler: LogHandler {
 
     func log(event: LogEvent) {
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        let context = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        let text = context.isEmpty ? "\(event.message)" : "\(event.message) [\(context)]"
+        // One record, one line: server and mail text cannot break it or forge a journald priority.
+        let context = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\(SafeText.line("\($0.value)"))" }.joined(separator: " ")
+        let message = SafeText.line("\(event.message)")
+        let text = context.isEmpty ? message : "\(message) [\(context)]"
         let line: String
         if journal {
             line = "<\(Self.priority(event.level))>\(text)\n"

@@ -1,4 +1,5 @@
 import Foundation
+import KithMail
 
 /// Colour only on a terminal, and never when `NO_COLOR` is set (no-color.org).
 enum Terminal {
@@ -20,6 +21,6 @@ enum Terminal {
     /// Rewrites the progress line in place; nil clears it.
     static func progress(_ line: String?) {
         guard showsProgress else { return }
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + (line ?? "")).utf8))
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + SafeText.line(line ?? "")).utf8))
     }
 }

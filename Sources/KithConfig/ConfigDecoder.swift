@@ -197,6 +197,8 @@ struct ConfigDecoder {
         if let name {
             if name.isEmpty || !name.allSatisfy({ $0.isLetter || $0.isNumber || "._-".contains($0) }) {
                 problem("name", "use letters, digits, \".\", \"_\" or \"-\" only")
+            } else if name == "." || name == ".." {
+                problem("name", "\"\(name)\" cannot name a directory of its own (exports go to <export_dir>/<name>)")
             }
         } else if block["name"] != nil {
             problem("name", "expected a string")

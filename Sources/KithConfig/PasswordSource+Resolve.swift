@@ -3,6 +3,14 @@ import Foundation
 /// Why a password could not be read; never contains the password.
 public struct PasswordError: Error, Sendable, CustomStringConvertible {
     public var description: String
+    /// What a failing `password_command` wrote to stderr: shown to the user once, never stored
+    /// (it may hold more than an error, such as a prompt or part of a secret).
+    public var commandErrorOutput: String?
+
+    public init(description: String, commandErrorOutput: String? = nil) {
+        self.description = description
+        self.commandErrorOutput = commandErrorOutput
+    }
 }
 
 extension PasswordSource {
@@ -32,7 +40,8 @@ extension PasswordSource {
             }
             guard result.status == 0 else {
                 let detail = String(decoding: result.errorOutput.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-                throw PasswordError(description: "password_command exited with status \(result.status)\(detail.isEmpty ? "" : ": \(detail)")")
+                throw PasswordError(description: "password_command exited with status \(result.status)",
+                                    commandErrorOutput: detail.isEmpty ? nil : detail)
             }
             let value = String(decoding: result.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             guard !value.isEmpty else { throw PasswordError(description: "password_command printed nothing") }
@@ -48,8 +57,10 @@ extension PasswordSource {
         if info.st_mode & 0o077 != 0 {
             warn("password file \(path) is readable by group or others; chmod 600 it")
         }
-        let value = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .newlines)
-        guard !value.isEmpty else { throw PasswordError(description: "password file \(path) is empty") }
+        // The first line is the password (as the sample config says); a comment or a second secret may follow.
+        let firstLine = data.prefix { $0 != 0x0A }
+        let value = String(decoding: firstLine, as: UTF8.self).trimmingCharacters(in: .newlines)
+        guard !value.isEmpty else { throw PasswordError(description: "password file \(path) is empty or its first line is") }
         return value
     }
 }

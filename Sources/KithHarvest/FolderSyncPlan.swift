@@ -5,12 +5,16 @@ import KithIMAP
 public struct FolderSyncPlan: Equatable, Sendable {
     /// Start over because UIDVALIDITY changed (or the folder is new): the cursor goes to 0, archived messages stay.
     public var resetTo: UInt32?
-    /// UID ranges to fetch, in order, each at most `chunkSize` UIDs wide. Empty: nothing new, no FETCH at all.
+    /// UID ranges to fetch, in order, each holding at most `chunkSize` messages. Empty: nothing new, no FETCH at all.
     public var ranges: [ClosedRange<UInt32>]
+    /// The UIDs still to read span far more numbers than the folder holds messages (UIDNEXT far ahead, as on
+    /// Gmail and Exchange, or a hostile server): ask which UIDs exist in `uidSpan` first, then plan with `chunks(of:)`.
+    public var uidSpan: ClosedRange<UInt32>?
 
-    public init(resetTo: UInt32? = nil, ranges: [ClosedRange<UInt32>]) {
+    public init(resetTo: UInt32? = nil, ranges: [ClosedRange<UInt32>], uidSpan: ClosedRange<UInt32>? = nil) {
         self.resetTo = resetTo
         self.ranges = ranges
+        self.uidSpan = uidSpan
     }
 
     public static func make(folder: FolderState, server: MailboxStatus, chunkSize: UInt32) -> FolderSyncPlan {
@@ -24,16 +28,50 @@ public struct FolderSyncPlan: Equatable, Sendable {
         // Without UIDNEXT the server still bounds the answer: fetch up to the largest UID there can be.
         let highest = server.uidNext.map { $0 &- 1 } ?? UInt32.max
         guard lastUID < highest, server.uidNext != 0 else { return plan }
-        var first = lastUID + 1
+        let first = lastUID + 1
         guard server.uidNext != nil else {
             plan.ranges = [first...highest]
             return plan
         }
-        while first <= highest {
-            let last = highest - first >= chunkSize - 1 ? first + chunkSize - 1 : highest
-            plan.ranges.append(first...last)
-            first = last + 1
+        // More chunks than the messages there are could fill: never trust UIDNEXT for the size of the work.
+        let span = UInt64(highest - first) + 1
+        let chunk = UInt64(max(1, chunkSize))
+        if span > 2 * UInt64(server.exists) + chunk {
+            plan.uidSpan = first...highest
+            return plan
         }
+        plan.ranges = chunks(from: first, through: highest, chunkSize: chunkSize)
         return plan
+    }
+
+    /// Consecutive ranges of at most `chunkSize` UIDs covering `first...last`.
+    static func chunks(from first: UInt32, through last: UInt32, chunkSize: UInt32) -> [ClosedRange<UInt32>] {
+        var ranges: [ClosedRange<UInt32>] = []
+        let size = max(1, chunkSize)
+        var start = first
+        while true {
+            let end = last - start >= size - 1 ? start + (size - 1) : last
+            ranges.append(start...end)
+            guard end < last else { return ranges }
+            start = end + 1
+        }
+    }
+
+    /// Ranges over the UIDs of `span` that exist, `chunkSize` messages each, together covering the whole
+    /// span: the gaps hold no message and stay empty (new mail only ever gets UIDs at UIDNEXT or above),
+    /// so the cursor reaches the span's end and the next harvest does not ask again.
+    public static func chunks(of uids: [UInt32], within span: ClosedRange<UInt32>, chunkSize: UInt32) -> [ClosedRange<UInt32>] {
+        let sorted = Array(Set(uids.filter { span.contains($0) })).sorted()
+        guard !sorted.isEmpty else { return [span] }
+        let size = Int(max(1, chunkSize))
+        var ranges: [ClosedRange<UInt32>] = []
+        var lower = span.lowerBound
+        for start in stride(from: 0, to: sorted.count, by: size) {
+            let end = min(sorted.count, start + size)
+            let upper = end == sorted.count ? span.upperBound : sorted[end - 1]
+            ranges.append(lower...upper)
+            lower = upper &+ 1
+        }
+        return ranges
     }
 }

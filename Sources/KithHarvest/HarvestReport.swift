@@ -11,6 +11,8 @@ public struct HarvestReport: Sendable {
     /// Folder patterns from the config that matched no folder on the server.
     public var unmatchedPatterns: [String] = []
     public var error: HarvestError?
+    /// Folders the server would not open this time; the others were read. Retried at the next harvest.
+    public var failingFolders: [FolderFailure] = []
     /// The harvest ended early because the daemon is stopping; what was committed stays.
     public var stopped = false
 
@@ -22,7 +24,26 @@ public struct HarvestReport: Sendable {
     public var summary: String {
         if let error { return "\(account): FAILED after \(newMessages) new messages: \(error)" }
         let seconds = (self.seconds * 100).rounded() / 100
-        return "\(account): \(foldersHarvested) folders read, \(foldersUnchanged) unchanged, \(newMessages) new messages in \(seconds) s"
+        var line = "\(account): \(foldersHarvested) folders read, \(foldersUnchanged) unchanged, \(newMessages) new messages in \(seconds) s"
+        if !failingFolders.isEmpty { line += "; PARTIAL: " + FolderFailure.summary(failingFolders) }
+        return line
+    }
+}
+
+/// A folder that could not be read, with the server's words.
+public struct FolderFailure: Sendable, Equatable {
+    public var folder: String
+    public var reason: String
+
+    public init(folder: String, reason: String) {
+        self.folder = folder
+        self.reason = reason
+    }
+
+    /// `1 folder failing: Secret: NO [NOPERM] Permission denied`.
+    public static func summary(_ failures: [FolderFailure]) -> String {
+        let count = failures.count == 1 ? "1 folder failing" : "\(failures.count) folders failing"
+        return count + ": " + failures.map { "\($0.folder): \($0.reason)" }.joined(separator: "; ")
     }
 }
 

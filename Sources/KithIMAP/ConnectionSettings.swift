@@ -14,10 +14,12 @@ public struct ConnectionSettings: Sendable {
     public var connectTimeoutSeconds: Int
     /// How long a read may wait for the next byte before the session fails with `IMAPError.timeout`.
     public var readTimeoutSeconds: Int
+    /// How long one command's answer may take in all, however steadily bytes arrive (`IMAPError.deadlineExceeded`).
+    public var commandTimeoutSeconds: Int
     public var parserOptions: ResponseParserOptions
 
     public init(url: String, username: String, password: Secret, bearerMechanism: String? = nil, caFile: String? = nil, allowPlaintext: Bool = false,
-                connectTimeoutSeconds: Int = 30, readTimeoutSeconds: Int = 120, parserOptions: ResponseParserOptions = .init()) {
+                connectTimeoutSeconds: Int = 30, readTimeoutSeconds: Int = 120, commandTimeoutSeconds: Int = 600, parserOptions: ResponseParserOptions = .init()) {
         self.url = url
         self.username = username
         self.password = password
@@ -26,6 +28,7 @@ public struct ConnectionSettings: Sendable {
         self.allowPlaintext = allowPlaintext
         self.connectTimeoutSeconds = connectTimeoutSeconds
         self.readTimeoutSeconds = readTimeoutSeconds
+        self.commandTimeoutSeconds = commandTimeoutSeconds
         self.parserOptions = parserOptions
     }
 }

@@ -12,6 +12,8 @@ public enum IMAPError: Error, Equatable, Sendable, CustomStringConvertible {
     case wire(WireError)
     /// No byte arrived within the read timeout.
     case timeout(seconds: Int)
+    /// A command's answer did not complete within the whole-command deadline (bytes trickling in slowly).
+    case deadlineExceeded(seconds: Int)
     /// The connection ended while a response was owed.
     case connectionClosed
     /// The server's answer made no sense for the command (a missing UIDVALIDITY, say).
@@ -22,7 +24,7 @@ public enum IMAPError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var retryClass: RetryClass {
         switch self {
-        case .timeout, .connectionClosed, .bye: .now
+        case .timeout, .deadlineExceeded, .connectionClosed, .bye: .now
         case .wire, .protocolViolation, .commandFailed: .later
         case .curl(let code, _):
             // 67 login denied, 60/58/35/77 certificate and TLS problems, 64 STARTTLS refused, 1/3 bad URL:
@@ -39,6 +41,7 @@ public enum IMAPError: Error, Equatable, Sendable, CustomStringConvertible {
         case .bye(let text): "server closed the session: \(text)"
         case .wire(let error): error.description
         case .timeout(let seconds): "no answer from the server within \(seconds) s"
+        case .deadlineExceeded(let seconds): "the server's answer did not complete within \(seconds) s"
         case .connectionClosed: "the server closed the connection"
         case .protocolViolation(let what): what
         }

@@ -14,8 +14,22 @@ public enum Command: Equatable, Sendable {
     case uidFetchList(uids: [UInt32], items: String)
     case logout
 
-    /// The command line(s) as sent; mailbox names that cannot be quoted use a LITERAL+ (RFC 7888) literal.
+    /// How large a literal the server takes without a continuation request (RFC 7888): unlimited with
+    /// LITERAL+, 4096 bytes with LITERAL-, none otherwise.
+    public static func nonSynchronizingLimit(capabilities: Set<String>) -> Int {
+        capabilities.contains("LITERAL+") ? Int.max : capabilities.contains("LITERAL-") ? 4096 : 0
+    }
+
+    /// The command as sent, in one piece; literals are non-synchronising (`{n+}`). For servers with LITERAL+.
     public func encoded(tag: String) -> [UInt8] {
+        encodedSegments(tag: tag, nonSynchronizingLimit: Int.max).joined().map { $0 }
+    }
+
+    /// The command in the pieces the client sends: after each piece but the last, the server must answer
+    /// with a continuation request (`+`) before the next is sent. Literals up to `nonSynchronizingLimit`
+    /// bytes are sent as `{n+}` in the same piece.
+    public func encodedSegments(tag: String, nonSynchronizingLimit: Int) -> [[UInt8]] {
+        var segments: [[UInt8]] = []
         var out = Array(tag.utf8)
         out.append(UInt8(ascii: " "))
         switch self {
@@ -25,11 +39,11 @@ public enum Command: Equatable, Sendable {
             out += Array("NOOP".utf8)
         case .list(let pattern, let returnSpecialUse):
             out += Array("LIST \"\" ".utf8)
-            Self.appendString(Array(pattern.utf8), to: &out)
+            Self.appendString(Array(pattern.utf8), to: &out, segments: &segments, nonSynchronizingLimit: nonSynchronizingLimit)
             if returnSpecialUse { out += Array(" RETURN (SPECIAL-USE)".utf8) }
         case .examine(let mailbox):
             out += Array("EXAMINE ".utf8)
-            Self.appendString(mailbox, to: &out)
+            Self.appendString(mailbox, to: &out, segments: &segments, nonSynchronizingLimit: nonSynchronizingLimit)
         case .uidFetch(let first, let last, let items):
             out += Array("UID FETCH \(first):\(last) (\(items))".utf8)
         case .uidFetchList(let uids, let items):
@@ -38,11 +52,13 @@ public enum Command: Equatable, Sendable {
             out += Array("LOGOUT".utf8)
         }
         out += [0x0D, 0x0A]
-        return out
+        segments.append(out)
+        return segments
     }
 
-    /// Appends `value` as a quoted string, or as a non-synchronising literal when it holds bytes a quoted string cannot.
-    static func appendString(_ value: [UInt8], to out: inout [UInt8]) {
+    /// Appends `value` as a quoted string, or as a literal when it holds bytes a quoted string cannot.
+    /// A synchronising literal ends the current segment: the server's `+` must come before its bytes.
+    static func appendString(_ value: [UInt8], to out: inout [UInt8], segments: inout [[UInt8]], nonSynchronizingLimit: Int) {
         let quotable = value.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
         if quotable {
             out.append(UInt8(ascii: "\""))
@@ -51,9 +67,13 @@ public enum Command: Equatable, Sendable {
                 out.append(byte)
             }
             out.append(UInt8(ascii: "\""))
-        } else {
+        } else if value.count <= nonSynchronizingLimit {
             out += Array("{\(value.count)+}\r\n".utf8)
             out += value
+        } else {
+            out += Array("{\(value.count)}\r\n".utf8)
+            segments.append(out)
+            out = value
         }
     }
 }

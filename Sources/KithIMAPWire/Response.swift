@@ -23,6 +23,15 @@ public struct StatusResponse: Equatable, Sendable {
     }
 }
 
+extension StatusResponse {
+    /// `NO [SERVERBUG] Internal error` as the server said it, for messages to people.
+    public var summary: String {
+        var text = kind.rawValue
+        if let code { text += " [\(code.text)]" }
+        return text + (self.text.isEmpty ? "" : " \(self.text)")
+    }
+}
+
 /// A bracketed response code (RFC 9051 section 7.1); codes kith does not act on stay as `.other`.
 public enum ResponseCode: Equatable, Sendable {
     case uidValidity(UInt32)
@@ -31,6 +40,18 @@ public enum ResponseCode: Equatable, Sendable {
     case readWrite
     case capability([String])
     case other(name: String, arguments: String?)
+
+    /// The code as written inside the brackets.
+    public var text: String {
+        switch self {
+        case .uidValidity(let value): "UIDVALIDITY \(value)"
+        case .uidNext(let value): "UIDNEXT \(value)"
+        case .readOnly: "READ-ONLY"
+        case .readWrite: "READ-WRITE"
+        case .capability(let list): (["CAPABILITY"] + list).joined(separator: " ")
+        case .other(let name, let arguments): arguments.map { "\(name) \($0)" } ?? name
+        }
+    }
 }
 
 /// Untagged server data (RFC 9051 section 7.2-7.5) that kith reads; anything else is kept as `.other`.
@@ -98,6 +119,15 @@ extension String {
     /// ASCII case-insensitive equality, as IMAP atoms compare.
     func caseInsensitiveCompare(_ other: String) -> Bool {
         self.utf8.count == other.utf8.count && zip(self.utf8, other.utf8).allSatisfy { asciiLower($0) == asciiLower($1) }
+    }
+}
+
+extension String {
+    /// Without leading and trailing ASCII spaces.
+    func trimmingSpaces() -> String {
+        let bytes = Array(utf8)
+        guard let first = bytes.firstIndex(where: { $0 != 0x20 }), let last = bytes.lastIndex(where: { $0 != 0x20 }) else { return "" }
+        return String(decoding: bytes[first...last], as: UTF8.self)
     }
 }
 

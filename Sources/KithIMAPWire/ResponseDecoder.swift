@@ -94,16 +94,23 @@ struct ResponseDecoder {
         try expect(UInt8(ascii: "]"))
         switch name {
         case "UIDVALIDITY":
-            guard let value = arguments.flatMap({ UInt32($0) }) else { throw malformed("UIDVALIDITY without a number") }
-            return .uidValidity(value)
+            return .uidValidity(try nonZeroNumber(arguments, code: name))
         case "UIDNEXT":
-            guard let value = arguments.flatMap({ UInt32($0) }) else { throw malformed("UIDNEXT without a number") }
-            return .uidNext(value)
+            return .uidNext(try nonZeroNumber(arguments, code: name))
         case "READ-ONLY": return .readOnly
         case "READ-WRITE": return .readWrite
         case "CAPABILITY": return .capability((arguments ?? "").split(separator: " ").map(String.init))
         default: return .other(name: name, arguments: arguments)
         }
+    }
+
+    /// The nz-number argument of a response code such as UIDNEXT (RFC 9051 section 9): 1 to 2^32 - 1.
+    private func nonZeroNumber(_ argument: String?, code: String) throws(WireError) -> UInt32 {
+        let text = (argument ?? "").trimmingSpaces()
+        guard let value = UInt32(text), value > 0 else {
+            throw malformed("\(code) \(text.prefix(24)) is not a number from 1 to 4294967295")
+        }
+        return value
     }
 
     private mutating func listEntry() throws(WireError) -> ListEntry {
@@ -138,7 +145,10 @@ struct ResponseDecoder {
             case "UID":
                 result.uid = try number32()
             case "RFC822.SIZE":
-                guard case .number(let size) = try value(depth: 1) else { throw malformed("RFC822.SIZE is not a number") }
+                // RFC 9051 makes it a number64: at most 2^63 - 1.
+                guard case .number(let size) = try value(depth: 1), size <= UInt64(Int64.max) else {
+                    throw malformed("RFC822.SIZE is not a number64")
+                }
                 result.size = size
             case "INTERNALDATE":
                 guard case .string(let date) = try value(depth: 1) else { throw malformed("INTERNALDATE is not a string") }
@@ -202,7 +212,10 @@ struct ResponseDecoder {
             return .string(try literal())
         default:
             let text = try atom()
-            if text.utf8.allSatisfy(isDigit), let number = UInt64(text) { return .number(number) }
+            if text.utf8.allSatisfy(isDigit) {
+                guard let number = UInt64(text) else { throw malformed("number \(text.prefix(24)) out of range") }
+                return .number(number)
+            }
             if text.caseInsensitiveCompare("NIL") { return .nil }
             return .atom(text)
         }
@@ -244,11 +257,14 @@ struct ResponseDecoder {
     private mutating func literal() throws(WireError) -> [UInt8] {
         if peek() == UInt8(ascii: "~") { position += 1 }
         try expect(UInt8(ascii: "{"))
-        var count = 0
-        while let byte = peek(), isDigit(byte) {
-            count = count * 10 + Int(byte - 0x30)
-            position += 1
+        let digits = position
+        while let byte = peek(), isDigit(byte) { position += 1 }
+        let text = String(decoding: bytes[digits..<position], as: UTF8.self)
+        // A literal in the middle of a line was not framed as one: its size must still fit what is here.
+        guard let announced = UInt64(text), announced <= UInt64(bytes.endIndex - position) else {
+            throw malformed("literal size {\(text.prefix(24))} out of range")
         }
+        let count = Int(announced)
         if peek() == UInt8(ascii: "+") { position += 1 }
         try expect(UInt8(ascii: "}"))
         if peek() == 0x0D { position += 1 }
@@ -281,9 +297,9 @@ struct ResponseDecoder {
     private mutating func number32() throws(WireError) -> UInt32 {
         let start = position
         while let byte = peek(), isDigit(byte) { position += 1 }
-        guard position > start, let value = UInt32(String(decoding: bytes[start..<position], as: UTF8.self)) else {
-            throw malformed("number expected")
-        }
+        guard position > start else { throw malformed("number expected") }
+        let text = String(decoding: bytes[start..<min(position, start + 24)], as: UTF8.self)
+        guard let value = UInt32(text) else { throw malformed("number \(text) out of range (at most 4294967295)") }
         return value
     }
 

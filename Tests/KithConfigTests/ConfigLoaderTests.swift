@@ -127,8 +127,13 @@ private let goodAccount = """
         #expect(throws: PasswordError.self) { try PasswordSource.environment("MISSING").resolve(environment: [:]) }
         do {
             _ = try PasswordSource.command("echo oops >&2; exit 3").resolve()
-        } catch {
-            #expect("\(error)".contains("status 3") && "\(error)".contains("oops"))
+        } catch let error as PasswordError {
+            // The command's stderr is shown once (the harvester logs it) but is not part of what gets stored.
+            #expect("\(error)".contains("status 3") && !"\(error)".contains("oops"))
+            #expect(error.commandErrorOutput == "oops")
         }
+        // The first line is the password; what follows is not part of it.
+        FileManager.default.createFile(atPath: file, contents: Data("first-line\nsecond line\n".utf8), attributes: [.posixPermissions: 0o600])
+        #expect(try PasswordSource.file(file).resolve() == "first-line")
     }
 }

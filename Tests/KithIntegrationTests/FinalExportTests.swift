@@ -94,7 +94,8 @@ private func expectMboxMatchesMaildir(_ directory: String, _ account: TestAccoun
         try expectMboxMatchesMaildir(directory, account)
 
         for folder in manifest.folders {
-            #expect(try SHA256Stream.file(directory + "/" + folder.file) == folder.sha256)
+            #expect(try SHA256Stream.file(directory + "/" + #require(folder.file)) == folder.sha256)
+            #expect(folder.verified)
         }
         let attributes = try FileManager.default.attributesOfItem(atPath: directory)
         #expect(attributes[.posixPermissions] as? Int == 0o700)

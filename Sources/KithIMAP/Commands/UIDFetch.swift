@@ -66,3 +66,19 @@ extension IMAPSession {
         }
     }
 }
+
+extension IMAPSession {
+    /// The UIDs that exist within `span` (`UID FETCH first:last (UID)`): one small reply per message, so a
+    /// folder with sparse UIDs costs one command however far apart they lie. UID 0 is not a UID and is ignored.
+    public func existingUIDs(in span: ClosedRange<UInt32>) throws -> [UInt32] {
+        var uids: [UInt32] = []
+        try uidFetch(ranges: [span], items: "UID", window: 1, onMessage: { attributes in
+            guard let uid = attributes.uid, uid > 0, span.contains(uid) else { return }
+            guard uids.count < IMAPSession.maximumUntaggedResponses else {
+                throw IMAPError.protocolViolation("UID FETCH \(span.lowerBound):\(span.upperBound) (UID): more than \(uids.count) UIDs")
+            }
+            uids.append(uid)
+        }, onRangeComplete: { _ in })
+        return uids
+    }
+}

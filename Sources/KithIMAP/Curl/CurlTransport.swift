@@ -49,19 +49,29 @@ final class CurlTransport {
             let sent = try bytes.withUnsafeBytes { raw in
                 Result { () throws(IMAPError) in try curl.send(UnsafeRawBufferPointer(rebasing: raw[offset...])) }
             }.get()
-            if sent == 0 { try wait(for: Int16(POLLOUT)) }
+            if sent == 0 { try wait(for: Int16(POLLOUT), milliseconds: readTimeoutMilliseconds) }
             offset += sent
         }
     }
 
-    /// Receives the next bytes and hands them to `consumer`; throws on timeout or a closed connection.
-    func receive(_ consumer: (UnsafeRawBufferPointer) -> Void) throws(IMAPError) {
+    /// Receives the next bytes and hands them to `consumer`; throws on timeout, on passing `deadline`
+    /// (`IMAPError.deadlineExceeded`, with `deadlineSeconds` in its text) or on a closed connection.
+    func receive(deadline: ContinuousClock.Instant? = nil, deadlineSeconds: Int = 0,
+                 _ consumer: (UnsafeRawBufferPointer) -> Void) throws(IMAPError) {
         while true {
             let count = try receiveBuffer.withUnsafeMutableBytes { raw in
                 Result { () throws(IMAPError) in try curl.receive(into: raw) }
             }.get()
             guard let count else {
-                try wait(for: Int16(POLLIN))
+                var limit = readTimeoutMilliseconds
+                if let deadline {
+                    let left = ContinuousClock.now.duration(to: deadline)
+                    guard left > .zero else { throw .deadlineExceeded(seconds: deadlineSeconds) }
+                    let leftMilliseconds = left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1
+                    if leftMilliseconds < Int64(limit) { limit = Int32(leftMilliseconds) }
+                }
+                try wait(for: Int16(POLLIN), milliseconds: limit)
+                if let deadline, ContinuousClock.now >= deadline { throw .deadlineExceeded(seconds: deadlineSeconds) }
                 continue
             }
             guard count > 0 else { throw .connectionClosed }
@@ -70,12 +80,16 @@ final class CurlTransport {
         }
     }
 
-    private func wait(for events: Int16) throws(IMAPError) {
+    /// Waits until the socket is ready; a deadline shorter than the read timeout returns early without error.
+    private func wait(for events: Int16, milliseconds: Int32) throws(IMAPError) {
         var descriptor = pollfd(fd: socket, events: events, revents: 0)
         while true {
-            let ready = poll(&descriptor, 1, readTimeoutMilliseconds)
+            let ready = poll(&descriptor, 1, milliseconds)
             if ready > 0 { return }
-            if ready == 0 { throw .timeout(seconds: Int(readTimeoutMilliseconds / 1000)) }
+            if ready == 0 {
+                if milliseconds < readTimeoutMilliseconds { return }
+                throw .timeout(seconds: Int(readTimeoutMilliseconds / 1000))
+            }
             if errno != EINTR { throw .connectionClosed }
         }
     }
