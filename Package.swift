@@ -60,7 +60,7 @@ let package = Package(
         ]),
         .testTarget(name: "KithConfigTests", dependencies: ["KithConfig"]),
         .testTarget(name: "KithArchiveTests", dependencies: ["KithArchive", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "KithDaemonTests", dependencies: ["KithDaemon", "KithTestSupport", "KithArchive", "KithConfig", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "KithDaemonTests", dependencies: ["KithDaemon", "KithHarvest", "KithIMAP", "KithTestSupport", "KithArchive", "KithConfig", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "KithIntegrationTests", dependencies: [
             "KithTestSupport", "KithHarvest", "KithArchive", "KithConfig", "KithIMAP", "KithMail",
         ]),

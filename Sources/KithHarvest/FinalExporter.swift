@@ -17,6 +17,8 @@ public struct FinalExporter: Sendable {
     /// Messages larger than this are fetched in pieces of this size (`BODY.PEEK[]<offset.length>`), and
     /// a FETCH of small messages asks for at most this much: what the export holds in memory at once.
     public var pieceBytes = 2 * 1024 * 1024
+    /// The largest message kith believes a server about (RFC822.SIZE); a larger claim is a protocol error.
+    public static let maximumMessageBytes: UInt64 = 4 << 30
     private let harvester: Harvester
     private let archive: Archive
     private let logger: Logger
@@ -138,6 +140,9 @@ public struct FinalExporter: Sendable {
         // One command lists what exists, however sparse the UIDs: never a command per empty range.
         try session.uidFetch(ranges: [(lastUID + 1)...highest], items: "UID RFC822.SIZE INTERNALDATE", window: 1, onMessage: { attributes in
             guard let uid = attributes.uid, uid > lastUID, uid <= highest else { return }  // UID 0 is no UID
+            if let size = attributes.size, size > Self.maximumMessageBytes {
+                throw IMAPError.protocolViolation("UID \(uid): RFC822.SIZE \(size) is beyond the \(Self.maximumMessageBytes >> 30) GiB a message can be")
+            }
             guard sizes.count < IMAPSession.maximumUntaggedResponses else {
                 throw IMAPError.protocolViolation("more than \(sizes.count) messages listed")
             }
@@ -193,11 +198,15 @@ public struct FinalExporter: Sendable {
             }
             if piece.isEmpty { break }
             encoder.feed(piece, into: &out)
+            let short = piece.count < pieceBytes
             try handle.write(out)
             written += out.count
             out.removeAll(keepingCapacity: true)
             offset += UInt64(piece.count)
+            if short { break }  // the message ended before the size the server claimed
         }
+        // Answered without data (Exchange does this): not in the export, and not counted as if it were.
+        if offset == 0 { return }
         encoder.finish(into: &out)
         try handle.write(out)
         written += out.count

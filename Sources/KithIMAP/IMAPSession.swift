@@ -7,7 +7,7 @@ public final class IMAPSession {
     /// Untagged responses one command may bring that kith keeps (LIST entries, say) before it gives up.
     public static let maximumKeptResponses = 200_000
     /// Untagged responses one command may bring in all (`* 1 RECENT` floods included) before it gives up.
-    public static let maximumUntaggedResponses = 2_000_000
+    public static let maximumUntaggedResponses = 1_000_000
 
     private let transport: CurlTransport
     private var parser: ResponseParser
