@@ -12,10 +12,10 @@ public final class FakeIMAPServer: @unchecked Sendable {
         public var name: String
         public var attributes: [String]
         public var uidValidity: UInt32
-        public var messages: [(uid: UInt32, bytes: [UInt8])]
+        public var messages: [(uid: UInt32, bytes: [UInt8], internalDate: String)]
         public var uidNext: UInt32?
 
-        public init(name: String, attributes: [String] = [], uidValidity: UInt32 = 7, messages: [(uid: UInt32, bytes: [UInt8])], uidNext: UInt32? = nil) {
+        public init(name: String, attributes: [String] = [], uidValidity: UInt32 = 7, messages: [(uid: UInt32, bytes: [UInt8], internalDate: String)], uidNext: UInt32? = nil) {
             self.name = name
             self.attributes = attributes
             self.uidValidity = uidValidity
@@ -34,6 +34,8 @@ public final class FakeIMAPServer: @unchecked Sendable {
         case trickle(String, milliseconds: Int)
         /// Send `count` copies of `line`, then answer as a plain server would.
         case flood(line: String, count: Int)
+        /// Send these bytes (`TAG` replaced), then answer as a plain server would.
+        case prefix(String)
         /// Close the connection.
         case hangUp
     }
@@ -106,8 +108,13 @@ public final class FakeIMAPServer: @unchecked Sendable {
     /// Sample messages as a mailbox, UIDs from `firstUID` spaced `step` apart.
     public static func mailbox(_ name: String, messages: [SampleMessage], firstUID: UInt32 = 1, step: UInt32 = 1,
                                uidNext: UInt32? = nil, attributes: [String] = []) -> Mailbox {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "dd-MMM-yyyy HH:mm:ss '+0000'"
         let numbered = messages.enumerated().map { index, message in
-            (uid: firstUID + UInt32(index) * step, bytes: Array(message.render().utf8))
+            (uid: firstUID + UInt32(index) * step, bytes: Array(message.render().utf8),
+             internalDate: formatter.string(from: Date(timeIntervalSince1970: TimeInterval(message.internalDate))))
         }
         return Mailbox(name: name, attributes: attributes, messages: numbered, uidNext: uidNext)
     }
@@ -149,12 +156,15 @@ public final class FakeIMAPServer: @unchecked Sendable {
                 send(connection, text.replacingOccurrences(of: "TAG", with: tag))
             case .trickle(let text, let milliseconds):
                 for byte in Array(text.replacingOccurrences(of: "TAG", with: tag).utf8) {
-                    guard write(socket, [byte], 1) == 1 else { return }
+                    guard Glibc.send(socket, [byte], 1, Int32(MSG_NOSIGNAL)) == 1 else { return }
                     usleep(UInt32(milliseconds) * 1000)
                 }
             case .flood(let line, let count):
                 let block = Array(String(repeating: line, count: 1000).utf8)
                 for _ in 0..<(count / 1000) { guard sendAll(socket, block) else { return } }
+                guard answer(tag, rest, connection) else { close(socket); return }
+            case .prefix(let text):
+                send(connection, text.replacingOccurrences(of: "TAG", with: tag))
                 guard answer(tag, rest, connection) else { close(socket); return }
             case .hangUp:
                 shutdown(socket, Int32(SHUT_RDWR))
@@ -169,17 +179,19 @@ public final class FakeIMAPServer: @unchecked Sendable {
         while true {
             guard let line = readLine(connection) else { return nil }
             command += line
-            let text = String(decoding: line, as: UTF8.self)
-            guard let open = text.lastIndex(of: "{"), text.hasSuffix("}\r\n") else { return command }
-            let inside = text[text.index(after: open)...].dropLast(3)
-            let plus = inside.hasSuffix("+")
-            guard let count = Int(plus ? inside.dropLast() : inside) else { return command }
+            // A literal announcement ends the line: `{n}` or `{n+}` before CRLF (compared as bytes).
+            guard line.count >= 5, line.suffix(3).elementsEqual(Array("}\r\n".utf8)),
+                  let open = line.lastIndex(of: UInt8(ascii: "{")) else { return command }
+            var inside = Array(line[(open + 1)..<(line.count - 3)])
+            let plus = inside.last == UInt8(ascii: "+")
+            if plus { inside.removeLast() }
+            guard let count = Int(String(decoding: inside, as: UTF8.self)) else { return command }
             if !plus {
                 if refuseSynchronizingLiterals {
                     let tag = String(decoding: command.prefix { $0 != 0x20 }, as: UTF8.self)
                     send(connection, "\(tag) NO literals are not accepted here\r\n")
                     lock.lock()
-                    commands.append(String(decoding: command.dropFirst(tag.utf8.count + 1), as: UTF8.self) + " (refused)")
+                    commands.append(String(decoding: command.dropFirst(tag.utf8.count + 1), as: UTF8.self).trimmingCharacters(in: .newlines) + " (refused)")
                     lock.unlock()
                     command = []
                     continue
@@ -233,7 +245,7 @@ public final class FakeIMAPServer: @unchecked Sendable {
             send(connection, out + "\(tag) OK done\r\n")
         case "EXAMINE":
             let argument = words.count > 1 ? words[1] : ""
-            let name = argument.hasPrefix("\"") ? String(argument.dropFirst().dropLast()) : argument.split(separator: "\n").last.map(String.init) ?? argument
+            let name = argument.hasPrefix("\"") ? String(argument.dropFirst().dropLast()) : argument.components(separatedBy: "\r\n").last ?? argument
             guard let index = mailboxes.firstIndex(where: { $0.name == name }) else {
                 send(connection, "\(tag) NO [NONEXISTENT] no such mailbox\r\n")
                 return true
@@ -270,7 +282,7 @@ public final class FakeIMAPServer: @unchecked Sendable {
         var out: [UInt8] = []
         for (index, message) in mailbox.messages.enumerated() where wanted.contains(where: { $0.contains(message.uid) }) {
             var line = "* \(index + 1) FETCH (UID \(message.uid)"
-            if items.contains("INTERNALDATE") { line += " INTERNALDATE \"01-Jan-2024 10:00:00 +0000\"" }
+            if items.contains("INTERNALDATE") { line += " INTERNALDATE \"\(message.internalDate)\"" }
             if items.contains("RFC822.SIZE") { line += " RFC822.SIZE \(message.bytes.count)" }
             if items.contains("FLAGS") { line += " FLAGS (\\Seen)" }
             var body: [UInt8]?
@@ -306,7 +318,8 @@ public final class FakeIMAPServer: @unchecked Sendable {
     private func sendAll(_ socket: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(socket, $0.baseAddress, $0.count) }
+            // MSG_NOSIGNAL: kith hanging up on a hostile answer must not kill the test process with SIGPIPE.
+            let written = bytes[offset...].withUnsafeBytes { Glibc.send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if written <= 0 { return false }
             offset += written
         }
