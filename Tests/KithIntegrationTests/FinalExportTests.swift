@@ -25,11 +25,12 @@ for path in sys.argv[2:]:
 """
 
 /// The export holds exactly the server's messages (Junk and Trash aside), as independent tools read them.
-private func expectMboxMatchesMaildir(_ directory: String, _ account: TestAccount, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+func expectMboxMatchesMaildir(_ directory: String, _ account: TestAccount, excluding excluded: [String] = [],
+                              sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
     let script = account.directory.appendingPathComponent("digests.py").path
     try pythonDigests.write(toFile: script, atomically: true, encoding: .utf8)
     let files = try SampleMailbox.messageFiles(in: account.server.maildir())
-        .filter { !$0.hasPrefix("/.Junk/") && !$0.hasPrefix("/.Trash/") }
+        .filter { file in !(["/.Junk/", "/.Trash/"] + excluded).contains { file.hasPrefix($0) } }
         .map { account.server.maildir().path + $0 }
     let result = try ChildProcess.run(["python3", script, directory] + files, timeoutSeconds: 300)
     #expect(result.status == 0, "\(String(decoding: result.errorOutput, as: UTF8.self))", sourceLocation: sourceLocation)
