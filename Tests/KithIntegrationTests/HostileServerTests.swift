@@ -193,3 +193,40 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
         }
     }
 }
+
+@Suite(.serialized) struct HostileDaemonTests {
+    /// One hostile account (a 2^63 literal on every LIST) beside a good one: the daemon harvests the good
+    /// one, records the hostile one's failure, and lives on.
+    @Test func oneHostileAccountDoesNotEndTheDaemon() throws {
+        let account = try TestAccount(messages: 60, seed: 97, extraAccountLines: "interval = \"1h\"")
+        let hostile = try FakeIMAPServer(mailboxes: [FakeIMAPServer.Mailbox(name: "INBOX", messages: [])]) { _, _, command in
+            command.hasPrefix("LIST") ? .reply("* LIST () \"/\" {9223372036854775808} x\r\nTAG OK done\r\n") : .standard
+        }
+        let config = try String(contentsOfFile: account.configPath, encoding: .utf8)
+        let block = String(config[config.range(of: "[[account]]")!.lowerBound...])
+            .replacingOccurrences(of: "name = \"acme\"", with: "name = \"hostile\"")
+            .replacingOccurrences(of: account.server.url, with: hostile.url)
+        try (config + "\n" + block).write(toFile: account.configPath, atomically: true, encoding: .utf8)
+        let daemon = try BackgroundProcess([kithBinary, "daemon", "--log-level", "info"], environment: [
+            "KITH_CONFIG": account.configPath, "PATH": "/usr/bin:/bin",
+        ], logFile: account.directory.appendingPathComponent("daemon.log").path)
+        defer { daemon.signal(SIGKILL) }
+        let deadline = Date().addingTimeInterval(60)
+        var summaries: [String: AccountSummary] = [:]
+        while Date() < deadline {
+            if let archive = try? Archive(path: account.archivePath, create: false) {
+                summaries = Dictionary(uniqueKeysWithValues: ((try? archive.accountSummaries()) ?? []).map { ($0.name, $0) })
+            }
+            if summaries["acme"]?.lastSuccessAt != nil && summaries["hostile"]?.lastError != nil { break }
+            usleep(100_000)
+        }
+        #expect(summaries["acme"]?.lastSuccessAt != nil, "the good account was harvested: \(daemon.output)")
+        #expect(summaries["hostile"]?.lastError?.contains("9223372036854775808") == true, "\(String(describing: summaries["hostile"]?.lastError))")
+        #expect(daemon.waitForExit(timeout: 1) == nil, "the daemon lives on: \(daemon.output)")
+        let status = try kith(["status"], config: account.configPath)
+        #expect(status.output.contains("hostile: failing since"), "\(status.output)")
+        #expect(status.output.contains("acme: ok;"), "\(status.output)")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 15) == 0, "\(daemon.output)")
+    }
+}
