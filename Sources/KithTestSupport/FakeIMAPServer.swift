@@ -71,24 +71,9 @@ public final class FakeIMAPServer: @unchecked Sendable {
         self.capabilities = capabilities
         self.refuseSynchronizingLiterals = refuseSynchronizingLiterals
         self.script = script
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var reuse: Int32 = 1
-        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(descriptor, $0, length) == 0 && listen(descriptor, 16) == 0 && getsockname(descriptor, $0, &length) == 0
-            }
-        }
-        guard ok else {
-            close(descriptor)
-            throw TestSupportError("fake IMAP server: cannot listen")
-        }
-        listener = descriptor
-        port = Int(UInt16(bigEndian: address.sin_port))
+        let listening = try LoopbackListener("fake IMAP server")
+        listener = listening.descriptor
+        port = listening.port
         Thread.detachNewThread { [self] in acceptLoop() }
     }
 
