@@ -58,6 +58,8 @@ private let goodAccount = """
 
     @Test(arguments: [
         ("\(goodAccount)\ncolour = \"blue\"", ":6: account \"acme\": colour: unknown key"),
+        ("[[account]]\nname = \"..\"\nurl = \"imaps://x.example\"\nusername = \"u@x.example\"\npassword_env = \"P\"", ":2: account \"..\": name: \"..\" cannot name a directory of its own"),
+        ("[[account]]\nname = \".\"\nurl = \"imaps://x.example\"\nusername = \"u@x.example\"\npassword_env = \"P\"", ":2: account \".\": name: \".\" cannot name a directory of its own"),
         ("\(goodAccount)\nallow_plaintext = \"yes\"", ":6: account \"acme\": allow_plaintext: expected true or false, found string"),
         ("[[account]]\nname = \"a\"\nurl = \"pop3://x.example\"\nusername = \"u@x.example\"\npassword_env = \"P\"", ":3: account \"a\": url: unsupported scheme"),
         ("\(goodAccount)\n\(goodAccount)", ":6: account \"acme\": name: duplicate account name (first defined at "),

@@ -101,6 +101,19 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
         try expectArchiveMatchesModel(fake.archive, fake.model)
     }
 
+    @Test func folderNamesOverAKilobyteAreSkippedWithAWarning() throws {
+        let long = String(repeating: "n", count: 4000)
+        let fake = try FakeAccount { _, _, command in
+            command.hasPrefix("LIST") ? .prefix("* LIST () \"/\" {\(long.utf8.count)}\r\n\(long)\r\n") : .standard
+        }
+        let report = fake.harvester().harvest(fake.account)
+        #expect(report.error == nil && report.failingFolders.isEmpty, "\(report.summary)")
+        #expect(!fake.server.receivedCommands.contains { $0.contains(long) }, "never EXAMINEd")
+        let folders = try fake.archive.folders(accountID: try fake.archive.accountID(named: "acme"))
+        #expect(folders.allSatisfy { $0.name.count <= 1024 } && folders.count == 2)
+        try expectArchiveMatchesModel(fake.archive, fake.model)
+    }
+
     @Test func uidNextAtTwoToTheThirtyTwoMinusOneCostsAFewCommands() throws {
         let sample = SampleMailbox.generate(count: 30, seed: 43).messages.filter { $0.folder == "Sent" }
         let far = FakeIMAPServer.mailbox("Sent", messages: sample, firstUID: 4_000_000_000, step: 1_000_000, uidNext: 4_294_967_295)
