@@ -136,8 +136,10 @@ public struct Harvester: Sendable {
             if let refusal { try recordRefusal(refusal, name: entry.name, displayName: displayName, run: run) }
         }
         for (name, _) in refusedBeforeList where !listed.contains(name) {
-            logger.info("folder no longer on the server; its archive is kept",
-                        metadata: ["account": "\(account.name)", "folder": "\(ModifiedUTF7.decode(name))"])
+            let displayName = ModifiedUTF7.decode(name)
+            logger.info("folder no longer on the server; its archive is kept", metadata: ["account": "\(account.name)", "folder": "\(displayName)"])
+            // Gone is not failing: an error recorded for it before no longer makes the account partial.
+            try archive.recordFolderError(folderID: try archive.folder(accountID: run.accountID!, name: name, displayName: displayName).id, error: nil)
         }
     }
 

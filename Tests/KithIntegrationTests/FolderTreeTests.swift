@@ -116,5 +116,15 @@ private func addFolder(_ account: TestAccount, directory: String, senders: [Stri
         #expect(again.error == nil && again.failingFolders.isEmpty, "\(again.summary)")
         #expect(try archive.contacts().contains { $0.email == "secret@tree.example" })
         #expect(try kith(["status"], config: account.configPath).output.contains("acme: ok;"))
+
+        // A known folder that fails again is reported; once deleted on the server it no longer makes the account partial.
+        chmod(secret, 0)
+        #expect(harvester.harvest(acme).failingFolders.map(\.folder) == ["Secret"])
+        #expect(try kith(["status"], config: account.configPath).output.contains("acme: partial (1 folder failing: Secret"))
+        try FileManager.default.removeItem(atPath: secret)
+        let gone = harvester.harvest(acme)
+        #expect(gone.error == nil && gone.failingFolders.isEmpty, "\(gone.summary)")
+        #expect(try kith(["status"], config: account.configPath).output.contains("acme: ok;"))
+        #expect(try archive.contacts().contains { $0.email == "secret@tree.example" }, "what the deleted folder held stays archived")
     }
 }
