@@ -53,6 +53,8 @@ public struct FinalExporter: Sendable {
                 folder.reason = failure.reason
                 logger.error("folder not exported; the other folders go on: \(failure.reason)",
                              metadata: ["account": "\(account.name)", "folder": "\(names[index])"])
+            } catch {
+                throw FinalExportError(folder: names[index], reason: "\(error)")
             }
             folders.append(folder)
         }
@@ -76,6 +78,13 @@ public struct FinalExporter: Sendable {
                          metadata: ["account": "\(account.name)", "folder": "\(folder.name)"])
         }
         return manifest
+    }
+
+    /// Why the export stopped (the connection, the server's bytes), and in which folder; run again to resume.
+    public struct FinalExportError: Error, CustomStringConvertible {
+        public var folder: String
+        public var reason: String
+        public var description: String { "folder \"\(folder)\": \(reason)" }
     }
 
     /// Why one folder is not in the export; the export goes on with the others.
