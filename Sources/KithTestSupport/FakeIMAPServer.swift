@@ -53,6 +53,7 @@ public final class FakeIMAPServer: @unchecked Sendable {
     private let lock = NSLock()
     private var sockets: [Int32] = []
     private var connections = 0
+    private var stopped = false
     private var commands: [String] = []
 
     /// Every command line received (all connections, in order), LOGIN's arguments left out.
@@ -79,11 +80,15 @@ public final class FakeIMAPServer: @unchecked Sendable {
 
     deinit { stop() }
 
+    /// Closes every socket once: a descriptor closed twice could by then belong to someone else.
     public func stop() {
         lock.lock()
         let all = sockets + [listener]
+        let wasStopped = stopped
+        stopped = true
         sockets = []
         lock.unlock()
+        guard !wasStopped else { return }
         for descriptor in all {
             shutdown(descriptor, Int32(SHUT_RDWR))
             close(descriptor)
