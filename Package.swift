@@ -33,8 +33,11 @@ let package = Package(
         .target(name: "KithArchive", dependencies: [
             "KithMail", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
+        .target(name: "KithOAuth", dependencies: [
+            "KithIMAP", "KithMail", "KithConfig", "KithArchive", .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "KithHarvest", dependencies: [
-            "KithIMAP", "KithMail", "KithConfig", "KithArchive",
+            "KithIMAP", "KithMail", "KithConfig", "KithArchive", "KithOAuth",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "KithDaemon", dependencies: [
@@ -44,7 +47,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "KithCLI", dependencies: [
-            "KithHarvest", "KithConfig", "KithArchive", "KithMail", "KithDaemon",
+            "KithHarvest", "KithOAuth", "KithConfig", "KithArchive", "KithMail", "KithDaemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -62,7 +65,7 @@ let package = Package(
         .testTarget(name: "KithArchiveTests", dependencies: ["KithArchive", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "KithDaemonTests", dependencies: ["KithDaemon", "KithHarvest", "KithIMAP", "KithTestSupport", "KithArchive", "KithConfig", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "KithIntegrationTests", dependencies: [
-            "KithTestSupport", "KithHarvest", "KithArchive", "KithConfig", "KithIMAP", "KithMail",
+            "KithTestSupport", "KithOAuth", "KithHarvest", "KithArchive", "KithConfig", "KithIMAP", "KithMail",
         ]),
     ]
 )

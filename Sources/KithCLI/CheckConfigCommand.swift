@@ -17,6 +17,10 @@ struct CheckConfigCommand: ParsableCommand {
             print("  username: \(account.username)")
             if account.auth.usesToken {
                 print("  auth: \(account.auth.rawValue), token from: \(account.password)")
+                if let oauth2 = account.oauth2 {
+                    print("  oauth2: provider \(oauth2.provider.rawValue), flow \(oauth2.flow.rawValue), scopes \(oauth2.scopes.joined(separator: " "))")
+                    print("  oauth2 token endpoint: \(oauth2.tokenURL)")
+                }
             } else {
                 print("  password from: \(account.password)")
             }

@@ -26,7 +26,11 @@ struct StatusCommand: ParsableCommand {
             if summary?.closedAt != nil {
                 state = "closed"
             } else if let since = summary?.failingSince {
-                state = "failing since \(MailDate.iso8601(since))"
+                switch summary?.lastError.flatMap(HarvestError.cause(ofStoredError:)) {
+                case .accountDisabled?: state = "disabled: the identity provider says the account is disabled (since \(MailDate.iso8601(since)))"
+                case .signInNeeded?: state = "sign-in needed: run kith login --account \(account.name)"
+                case nil: state = "failing since \(MailDate.iso8601(since))"
+                }
             } else if let plan = account.deprovisioning {
                 let left = plan.closesOnDay - today
                 state = left < 0 ? "closed" : "closing in \(left) days (\(plan.closesOnText))"

@@ -40,6 +40,8 @@ public struct AccountConfig: Sendable {
     public var deprovisioning: Deprovisioning?
     /// After this many hours of failed logins an account that used to work raises an urgent notice (`early_cutoff_hours`).
     public var earlyCutoffHours = 24
+    /// Built-in OAuth2 sign-in (`[account.oauth2]`); the password source is then `.signIn`.
+    public var oauth2: OAuth2Settings?
     /// Where the block starts, for messages about it.
     public var location: SourceLocation
 
@@ -58,6 +60,7 @@ public struct AccountConfig: Sendable {
         self.intervalSeconds = intervalSeconds
         self.location = location
         self.deprovisioning = nil
+        self.oauth2 = nil
     }
 }
 
@@ -114,6 +117,8 @@ public enum PasswordSource: Sendable, Equatable, CustomStringConvertible {
     case environment(String)
     /// A systemd credential: `$CREDENTIALS_DIRECTORY/NAME` (`LoadCredential=`).
     case credential(String)
+    /// Tokens from `kith login`, kept in `credentials/` next to the archive (`[account.oauth2]`).
+    case signIn
 
     public var description: String {
         switch self {
@@ -121,6 +126,7 @@ public enum PasswordSource: Sendable, Equatable, CustomStringConvertible {
         case .command(let command): "password_command \(command)"
         case .environment(let name): "password_env \(name)"
         case .credential(let name): "password_credential \(name)"
+        case .signIn: "kith login (tokens in credentials/ next to the archive)"
         }
     }
 }

@@ -15,7 +15,7 @@ struct ConfigDecoder {
     private static let accountKeys: Set<String> = [
         "name", "url", "username", "password_file", "password_command", "password_env", "password_credential",
         "addresses", "allow_plaintext", "tls_ca_file", "folders", "auth", "oauth2_token_command", "interval",
-        "closes_on", "warn_days", "final_export_days", "early_cutoff_hours",
+        "closes_on", "warn_days", "final_export_days", "early_cutoff_hours", "oauth2",
     ]
     private static let folderKeys: Set<String> = ["include", "exclude"]
     private static let passwordKeys = ["password_file", "password_command", "password_env", "password_credential"]
@@ -224,17 +224,37 @@ struct ConfigDecoder {
             } else {
                 problem("auth", "\"\(value)\" is not one of password, xoauth2, oauthbearer")
             }
+        } else if block["oauth2"] != nil {
+            auth = .xoauth2
+        }
+        var oauth2: OAuth2Settings?
+        if let value = block["oauth2"] {
+            if let table = value.table {
+                let place = TablePlace(file: file, lines: lines, path: "account.oauth2", accountIndex: index, keyPrefix: "oauth2.", account: label)
+                oauth2 = decodeTable(OAuth2Table.self, from: table, at: place)?.settings
+                if case .file(let path)? = oauth2?.clientSecret {
+                    oauth2?.clientSecret = .file(Self.absolute(path, base: (file as NSString).deletingLastPathComponent))
+                }
+            } else {
+                problem("oauth2", "expected a table ([account.oauth2])")
+            }
         }
         let tokenCommand = string("oauth2_token_command", required: false)
         let givenSources = Self.passwordKeys.filter { block[$0] != nil }.sorted { line($0) < line($1) }
         var password: PasswordSource?
         if auth.usesToken {
-            if let source = givenSources.first { problem(source, "not used with auth = \"\(auth.rawValue)\"; set oauth2_token_command") }
-            if let tokenCommand, !tokenCommand.isEmpty {
+            if let source = givenSources.first { problem(source, "not used with auth = \"\(auth.rawValue)\"; set [account.oauth2] or oauth2_token_command") }
+            if block["oauth2"] != nil, tokenCommand != nil {
+                problem("oauth2_token_command", "set [account.oauth2] or oauth2_token_command, not both")
+            } else if block["oauth2"] != nil {
+                password = .signIn
+            } else if let tokenCommand, !tokenCommand.isEmpty {
                 password = .command(tokenCommand)
             } else {
-                problem(nil, "auth = \"\(auth.rawValue)\" needs oauth2_token_command (a command printing a fresh access token)")
+                problem(nil, "auth = \"\(auth.rawValue)\" needs [account.oauth2] (kith signs in itself) or oauth2_token_command (a command printing a fresh access token)")
             }
+        } else if block["oauth2"] != nil {
+            problem("oauth2", "only used with auth = \"xoauth2\" or \"oauthbearer\"")
         } else if tokenCommand != nil {
             problem("oauth2_token_command", "only used with auth = \"xoauth2\" or \"oauthbearer\"")
         } else if givenSources.isEmpty {
@@ -327,6 +347,7 @@ struct ConfigDecoder {
                              allowPlaintext: allowPlaintext, tlsCAFile: caFile, folders: folders,
                              intervalSeconds: intervalSeconds, location: SourceLocation(file: file, line: blockLine))
         account.deprovisioning = deprovisioning
+        account.oauth2 = oauth2
         if let value = block["early_cutoff_hours"] {
             guard let hours = value.int, hours > 0 else {
                 problem("early_cutoff_hours", "expected a positive whole number of hours")

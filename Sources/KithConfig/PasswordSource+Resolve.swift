@@ -31,6 +31,8 @@ extension PasswordSource {
                 throw PasswordError(description: "password_credential \(name): CREDENTIALS_DIRECTORY is not set (systemd LoadCredential=)")
             }
             return try Self.readSecretFile("\(directory)/\(name)", warn: { _ in })
+        case .signIn:
+            throw PasswordError(description: "this account signs in with kith login; its token comes from the credentials directory")
         case .command(let command):
             let result: ChildProcess.Result
             do {

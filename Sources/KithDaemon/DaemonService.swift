@@ -120,7 +120,8 @@ public struct DaemonService: Service {
             let failingHours = summary?.failingSince.map { Int((now().timeIntervalSince1970 - Double($0)) / 3600) }
             let actions = DeprovisionCountdown.actions(
                 today: today, plan: account.deprovisioning, recorded: try archive.events(account: account.name),
-                failingHours: failingHours, everSucceeded: summary?.lastSuccessAt != nil, cutoffHours: account.earlyCutoffHours)
+                failingHours: failingHours, everSucceeded: summary?.lastSuccessAt != nil, cutoffHours: account.earlyCutoffHours,
+                failure: summary?.lastError.flatMap(HarvestError.cause(ofStoredError:)))
             let events = EventNotifier(settings: config.notify, logger: logger)
             let at = Int64(now().timeIntervalSince1970)
             var closed = summary?.closedAt != nil
@@ -162,6 +163,16 @@ public struct DaemonService: Service {
                     try archive.recordEvent(AccountEvent(event: DeprovisionCountdown.cutoffEvent), account: account.name, at: at)
                     let notice = AccountNotice(account: account.name, event: DeprovisionCountdown.cutoffEvent, daysLeft: nil,
                         message: "URGENT: every login to \(account.name) has failed for \(hours) hours; the employer may have closed it early. The archive holds \(reach.contacts) contacts through \(through).")
+                    _ = await blocking { events.send(notice) }  // each failed channel is logged by the notifier
+                case .accountDisabled:
+                    try archive.recordEvent(AccountEvent(event: DeprovisionCountdown.cutoffEvent), account: account.name, at: at)
+                    let notice = AccountNotice(account: account.name, event: DeprovisionCountdown.cutoffEvent, daysLeft: nil,
+                        message: "URGENT: the identity provider says the account \(account.name) is disabled: the employer has closed it. Everything archived stays: \(reach.contacts) contacts through \(through).")
+                    _ = await blocking { events.send(notice) }  // each failed channel is logged by the notifier
+                case .signInNeeded:
+                    try archive.recordEvent(AccountEvent(event: DeprovisionCountdown.signInEvent, threshold: today), account: account.name, at: at)
+                    let notice = AccountNotice(account: account.name, event: DeprovisionCountdown.signInEvent, daysLeft: nil,
+                        message: "\(account.name) needs a new sign-in: run kith login --account \(account.name). Harvests wait until then.")
                     _ = await blocking { events.send(notice) }  // each failed channel is logged by the notifier
                 }
             }

@@ -1,5 +1,6 @@
 import KithArchive
 import KithConfig
+import KithHarvest
 
 /// What the approach of `closes_on` calls for today. Pure: today's date and what was already done go in.
 public enum DeprovisionCountdown {
@@ -10,21 +11,35 @@ public enum DeprovisionCountdown {
         case close
         /// Every login has failed for a day or more although the account used to work: it may be closed early.
         case earlyCutoff(failingHours: Int)
+        /// The identity provider says the user is disabled or deleted: the early cut-off notice goes out at once.
+        case accountDisabled
+        /// The tokens were refused: remind the user to run `kith login`, at most once a day.
+        case signInNeeded
     }
 
     public static let warningEvent = "warning"
     public static let exportEvent = "final-export"
     public static let closedEvent = "closed"
     public static let cutoffEvent = "early-cutoff"
+    /// Recorded with today's day number as its threshold, so the reminder goes out once a day.
+    public static let signInEvent = "sign-in-needed"
 
     /// - Parameters:
     ///   - today: days since 1970-01-01 (UTC).
     ///   - failingHours: hours since every harvest began to fail, nil when the last one succeeded.
+    ///   - failure: what the identity provider said about the failing harvests, if it spoke.
     public static func actions(today: Int, plan: Deprovisioning?, recorded: Set<AccountEvent>,
-                               failingHours: Int? = nil, everSucceeded: Bool = false, cutoffHours: Int = 24) -> [Action] {
+                               failingHours: Int? = nil, everSucceeded: Bool = false, cutoffHours: Int = 24,
+                               failure: HarvestError.Cause? = nil) -> [Action] {
         var actions: [Action] = []
-        if let failingHours, failingHours >= cutoffHours, everSucceeded, !recorded.contains(AccountEvent(event: cutoffEvent)) {
+        let cutoffSent = recorded.contains(AccountEvent(event: cutoffEvent))
+        if failingHours != nil, failure == .accountDisabled, !cutoffSent {
+            actions.append(.accountDisabled)
+        } else if let failingHours, failingHours >= cutoffHours, everSucceeded, !cutoffSent {
             actions.append(.earlyCutoff(failingHours: failingHours))
+        }
+        if failingHours != nil, failure == .signInNeeded, !recorded.contains(AccountEvent(event: signInEvent, threshold: today)) {
+            actions.append(.signInNeeded)
         }
         guard let plan else { return actions }
         let daysLeft = plan.closesOnDay - today

@@ -6,7 +6,7 @@ import Logging
 /// A message for the user about one account.
 public struct AccountNotice: Sendable, Equatable {
     public var account: String
-    /// `warning`, `final-export`, `closed` or `early-cutoff`.
+    /// `warning`, `final-export`, `closed`, `early-cutoff` or `sign-in-needed`.
     public var event: String
     public var daysLeft: Int?
     public var message: String
@@ -126,6 +126,7 @@ public struct EventNotifier: Sendable {
         case DeprovisionCountdown.warningEvent: "mailbox closes in \(notice.daysLeft ?? 0) days"
         case DeprovisionCountdown.exportEvent: "final export ready"
         case DeprovisionCountdown.closedEvent: "mailbox closed"
+        case DeprovisionCountdown.signInEvent: "sign-in needed"
         default: "mailbox may have been closed early"
         }
     }

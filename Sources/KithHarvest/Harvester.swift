@@ -3,6 +3,7 @@ import KithArchive
 import KithConfig
 import KithIMAP
 import KithIMAPWire
+import KithOAuth
 import Logging
 
 /// Harvests one account: log in through libcurl, walk the folders read-only, fetch new headers in
@@ -20,6 +21,8 @@ public struct Harvester: Sendable {
     /// How long one command's whole answer may take, however steadily its bytes trickle in.
     public var commandTimeoutSeconds = 300
     public var environment = ProcessInfo.processInfo.environment
+    /// Waits between retries of a token endpoint that answers 5xx, 429 or not at all.
+    public var tokenRetryDelays: [Double] = [2, 10, 30]
     /// Asked after each committed chunk; when it answers true the harvest ends there (graceful shutdown).
     public var shouldStop: @Sendable () -> Bool = { false }
     /// Told after each committed chunk how far the folder has come (for a progress line on a terminal).
@@ -66,7 +69,14 @@ public struct Harvester: Sendable {
             // What arrived whole before the failure is kept.
             try? run.commits.drain()
             let (reason, retry) = Self.describe(error)
-            let failure = HarvestError(account: account.name, folder: run.folder, uidRange: run.range, reason: reason, retry: retry)
+            var failure = HarvestError(account: account.name, folder: run.folder, uidRange: run.range, reason: reason, retry: retry)
+            switch error as? OAuth2Error {
+            case .signInNeeded?:
+                failure.cause = .signInNeeded
+                failure.reason += "; run kith login --account \(account.name)"
+            case .accountDisabled?: failure.cause = .accountDisabled
+            default: break
+            }
             run.report.error = failure
             run.report.seconds = Date().timeIntervalSince(start)
             if let accountID = run.accountID { try? archive.recordHarvest(accountID: accountID, error: failure.description) }
@@ -230,11 +240,21 @@ public struct Harvester: Sendable {
             logger.warning("connecting without TLS (allow_plaintext = true)", metadata: ["account": "\(account.name)"])
         }
         let attempts = account.auth.usesToken ? 2 : 1
+        let tokens = try account.oauth2.map { settings throws(OAuth2Error) in
+            var source = AccessTokenSource(account: account.name, client: OAuth2Client(settings: settings, clientSecret: try OAuth2Client.resolveClientSecret(settings)),
+                                           store: TokenStore(archivePath: archive.path), logger: logger)
+            source.retryDelays = tokenRetryDelays
+            return source
+        }
         for attempt in 1...attempts {
             let secret: String
             do {
-                secret = try account.password.resolve(environment: environment) { warning in
-                    logger.warning("\(warning)", metadata: ["account": "\(account.name)"])
+                if let tokens {
+                    secret = try tokens.accessToken(forceRefresh: attempt > 1)
+                } else {
+                    secret = try account.password.resolve(environment: environment) { warning in
+                        logger.warning("\(warning)", metadata: ["account": "\(account.name)"])
+                    }
                 }
             } catch let failure as PasswordError {
                 if let output = failure.commandErrorOutput {
@@ -263,6 +283,7 @@ public struct Harvester: Sendable {
         switch error {
         case let imap as IMAPError: (imap.description, imap.retryClass)
         case let password as PasswordError: (password.description, .never)
+        case let oauth as OAuth2Error: (oauth.description, oauth.retryClass)
         case let archive as ArchiveError: (archive.description, .later)
         default: ("\(error)", .later)
         }

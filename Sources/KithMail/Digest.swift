@@ -2,11 +2,17 @@ import CLibCrypto
 
 /// SHA-256 (FIPS 180-4) through OpenSSL's libcrypto, as lowercase hex.
 public enum Digest {
-    public static func sha256Hex(_ bytes: [UInt8]) -> String {
+    /// The 32 bytes of the digest.
+    public static func sha256(_ bytes: [UInt8]) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: Int(SHA256_DIGEST_LENGTH))
         bytes.withUnsafeBufferPointer { input in
             _ = SHA256(input.baseAddress, input.count, &digest)
         }
+        return digest
+    }
+
+    public static func sha256Hex(_ bytes: [UInt8]) -> String {
+        let digest = sha256(bytes)
         let hex = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(64)

@@ -9,6 +9,7 @@ final class CurlHandle {
     private let errorBuffer: UnsafeMutablePointer<CChar>
     /// Kept alive while libcurl may read from it.
     var uploadSource: UploadSource?
+    var responseSink: ResponseSink?
 
     var raw: UnsafeMutableRawPointer { handle }
 

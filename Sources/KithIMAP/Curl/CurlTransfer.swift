@@ -43,6 +43,59 @@ public enum CurlTransfer {
     }
 }
 
+/// An HTTP answer: status and body (at most `CurlTransfer.maximumResponseBytes`).
+public struct HTTPResponse: Sendable {
+    public var status: Int
+    public var body: [UInt8]
+}
+
+extension CurlTransfer {
+    /// Answers larger than this are cut off with an error: a token endpoint says little.
+    public static let maximumResponseBytes = 1 << 20
+
+    /// POSTs `fields` as `application/x-www-form-urlencoded` over http(s) only, follows no redirects, and
+    /// returns the answer whatever its status. `fields` may hold secrets: libcurl's verbose output stays off.
+    public static func postForm(url: String, fields: [(String, String)], timeoutSeconds: Int = 30) throws(IMAPError) -> HTTPResponse {
+        let body = fields.map { "\(formEncode($0.0))=\(formEncode($0.1))" }.joined(separator: "&")
+        let curl = try CurlHandle()
+        try curl.set(CURLOPT_URL, url)
+        try curl.set(CURLOPT_PROTOCOLS_STR, "http,https")
+        try curl.set(CURLOPT_TIMEOUT, timeoutSeconds)
+        try curl.set(CURLOPT_CONNECTTIMEOUT, min(timeoutSeconds, 15))
+        try curl.set(CURLOPT_POSTFIELDSIZE, body.utf8.count)
+        try curl.set(CURLOPT_COPYPOSTFIELDS, body)
+        var headers: UnsafeMutablePointer<curl_slist>?
+        headers = curl_slist_append(headers, "Content-Type: application/x-www-form-urlencoded")
+        headers = curl_slist_append(headers, "Accept: application/json")
+        defer { curl_slist_free_all(headers) }
+        try curl.setList(CURLOPT_HTTPHEADER, headers)
+        let sink = ResponseSink(limit: maximumResponseBytes)
+        try curl.collectResponseBody(sink)
+        do {
+            try curl.perform()
+        } catch {
+            if sink.overflowed { throw .protocolViolation("the answer from \(url) is larger than \(maximumResponseBytes) bytes") }
+            throw error
+        }
+        return HTTPResponse(status: curl.responseCode(), body: sink.bytes)
+    }
+
+    /// RFC 3986 unreserved characters stay; everything else is percent-encoded (so `+`, `&`, `=` survive).
+    static func formEncode(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? ""
+    }
+}
+
+/// Bytes libcurl's write callback collects, up to a limit.
+final class ResponseSink {
+    let limit: Int
+    var bytes: [UInt8] = []
+    var overflowed = false
+    init(limit: Int) { self.limit = limit }
+}
+
 /// Bytes handed to libcurl's read callback.
 final class UploadSource {
     let bytes: [UInt8]
@@ -67,6 +120,23 @@ extension CurlHandle {
                 UnsafeMutableRawPointer(buffer).copyMemory(from: all.baseAddress! + source.offset, byteCount: length)
             }
             source.offset += length
+            return length
+        })
+    }
+
+    /// Collects the response body into `sink`, which must outlive `perform()`; past its limit the transfer fails.
+    func collectResponseBody(_ sink: ResponseSink) throws(IMAPError) {
+        responseSink = sink
+        try check(kith_curl_setopt_pointer(raw, CURLOPT_WRITEDATA, Unmanaged.passUnretained(sink).toOpaque()))
+        try check(kith_curl_setopt_callback(raw, CURLOPT_WRITEFUNCTION) { buffer, size, count, userdata in
+            guard let buffer, let userdata else { return 0 }
+            let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
+            let length = size * count
+            guard sink.bytes.count + length <= sink.limit else {
+                sink.overflowed = true
+                return 0
+            }
+            sink.bytes.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: length))
             return length
         })
     }
