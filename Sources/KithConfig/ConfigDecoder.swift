@@ -251,10 +251,11 @@ struct ConfigDecoder {
             } else if let tokenCommand, !tokenCommand.isEmpty {
                 password = .command(tokenCommand)
             } else {
-                problem(nil, "auth = \"\(auth.rawValue)\" needs [account.oauth2] (kith signs in itself) or oauth2_token_command (a command printing a fresh access token)")
+                problem(nil, "auth = \"\(auth.rawValue)\" needs oauth2_token_command (a command printing a fresh access token) or an [account.oauth2] table (kith signs in itself)")
             }
         } else if block["oauth2"] != nil {
-            problem("oauth2", "only used with auth = \"xoauth2\" or \"oauthbearer\"")
+            problems.append(ConfigProblem(location: SourceLocation(file: file, line: lines.line(path: "account.oauth2", accountIndex: index)),
+                                          account: label, key: "oauth2", message: "only used with auth = \"xoauth2\" or \"oauthbearer\""))
         } else if tokenCommand != nil {
             problem("oauth2_token_command", "only used with auth = \"xoauth2\" or \"oauthbearer\"")
         } else if givenSources.isEmpty {

@@ -33,7 +33,12 @@ extension ConfigDecoder {
         do {
             return try TOMLDecoder().decode(T.self, from: table)
         } catch let DecodingError.keyNotFound(key, _) {
-            problem(nil, "missing required key \"\(key.stringValue)\"")
+            // TOMLKit reports a value of the wrong type as a missing key.
+            if let value = table[key.stringValue] {
+                problem(key.stringValue, "expected a string, found \(value.type)")
+            } else {
+                problem(nil, "missing required key \"\(key.stringValue)\"")
+            }
         } catch let DecodingError.typeMismatch(expected, context) {
             problem(context.codingPath.first?.stringValue, "expected \(Self.describe(expected))")
         } catch let DecodingError.valueNotFound(expected, context) {
