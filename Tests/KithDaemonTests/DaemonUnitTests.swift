@@ -4,6 +4,7 @@ import KithTestSupport
 @testable import KithDaemon
 import KithArchive
 import KithConfig
+import KithHarvest
 import Logging
 
 @Suite struct HarvestScheduleTests {
@@ -98,6 +99,21 @@ import Logging
         #expect(DeprovisionCountdown.actions(today: 0, plan: nil, recorded: [], failingHours: 25, everSucceeded: false) == [])
         #expect(DeprovisionCountdown.actions(today: 0, plan: nil, recorded: [], failingHours: 23, everSucceeded: true) == [])
         #expect(DeprovisionCountdown.actions(today: 0, plan: nil, recorded: [AccountEvent(event: DeprovisionCountdown.cutoffEvent)], failingHours: 99, everSucceeded: true) == [])
+    }
+
+    @Test func aDisabledAccountIsCutOffAtOnceEvenIfItNeverWorked() {
+        #expect(DeprovisionCountdown.actions(today: 0, plan: nil, recorded: [], failingHours: 0, everSucceeded: false, failure: .accountDisabled) == [.accountDisabled])
+        #expect(DeprovisionCountdown.actions(today: 0, plan: nil, recorded: [AccountEvent(event: DeprovisionCountdown.cutoffEvent)],
+                                             failingHours: 0, failure: .accountDisabled) == [], "once only")
+        #expect(DeprovisionCountdown.actions(today: 0, plan: nil, recorded: [], failingHours: nil, failure: .accountDisabled) == [],
+                "a later success ends it")
+    }
+
+    @Test func signInNeededRemindsOnceADay() {
+        let sentToday: Set = [AccountEvent(event: DeprovisionCountdown.signInEvent, threshold: 500)]
+        #expect(DeprovisionCountdown.actions(today: 500, plan: nil, recorded: [], failingHours: 1, failure: .signInNeeded) == [.signInNeeded])
+        #expect(DeprovisionCountdown.actions(today: 500, plan: nil, recorded: sentToday, failingHours: 3, failure: .signInNeeded) == [])
+        #expect(DeprovisionCountdown.actions(today: 501, plan: nil, recorded: sentToday, failingHours: 26, failure: .signInNeeded) == [.signInNeeded])
     }
 }
 
