@@ -10,6 +10,8 @@ public final class LoopbackRedirect {
     /// Where pasted lines come from: standard input, or nowhere.
     public struct LineSource: Sendable {
         let descriptor: Int32?
+        /// Lines read from an open file descriptor (a pipe, a terminal).
+        public init(descriptor: Int32?) { self.descriptor = descriptor }
         public static let standardInput = LineSource(descriptor: STDIN_FILENO)
         public static let none = LineSource(descriptor: nil)
     }

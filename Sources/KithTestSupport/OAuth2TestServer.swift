@@ -97,6 +97,18 @@ public final class OAuth2TestServer: @unchecked Sendable {
         guard status.hasPrefix("200") else { throw TestSupportError("device approval answered \(status)") }
     }
 
+    /// Where `address` redirects to (its Location header), without following it.
+    public func redirectTarget(of address: String) throws -> String {
+        let result = try ChildProcess.run(["python3", "-c", """
+            import sys, http.client, urllib.parse
+            url = urllib.parse.urlsplit(sys.argv[1])
+            connection = http.client.HTTPConnection(url.hostname, url.port, timeout=20)
+            connection.request("GET", url.path + "?" + url.query)
+            print(connection.getresponse().getheader("Location", ""))
+            """, address], environment: ProcessInfo.processInfo.environment, timeoutSeconds: 30)
+        return String(decoding: result.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// Opens `address` as a browser would, following redirects; returns "STATUS body".
     public func get(_ address: String) throws -> String {
         let result = try ChildProcess.run(["python3", "-c", """

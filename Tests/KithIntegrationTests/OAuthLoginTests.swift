@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import Testing
 import KithArchive
@@ -181,6 +184,61 @@ private func mode(_ path: String) -> Int {
         let harvest = try kith(["harvest"], config: account.configPath)
         #expect(harvest.status == 0, "\(harvest.errors)")
         try expectArchiveMatchesModel(try Archive(path: account.archivePath, create: false), account.mailbox, account: "m365")
+    }
+
+    /// Without a browser on this machine: the user opens the address elsewhere and pastes where it ended.
+    @Test func loopbackLoginTakesAPastedAddressAndChecksItsState() throws {
+        let account = try SignInAccount(flow: .loopback)
+        let settings = try #require(try account.config().account(named: "m365")?.oauth2)
+        let server = account.oauth
+        for tamper in [false, true] {
+            var pipe: [Int32] = [0, 0]
+            #expect(Glibc.pipe(&pipe) == 0)
+            defer { close(pipe[0]) }
+            let writer = pipe[1]
+            let flow = LoginFlow(client: OAuth2Client(settings: settings, clientSecret: nil)) { line in
+                guard line.hasPrefix(server.baseURL + "/authorize?"), var landed = try? server.redirectTarget(of: line) else { return }
+                if tamper { landed = landed.replacingOccurrences(of: "state=", with: "state=forged") }
+                let pasted = Array("  \(landed)  \n".utf8)
+                _ = pasted.withUnsafeBytes { write(writer, $0.baseAddress, $0.count) }
+                close(writer)
+            }
+            if tamper {
+                #expect(throws: OAuth2Error.loginFailed("the redirect's state does not match this sign-in; it was not started by this kith login")) {
+                    try flow.loopback(pasted: .init(descriptor: pipe[0]))
+                }
+            } else {
+                let grant = try flow.loopback(pasted: .init(descriptor: pipe[0]))
+                #expect(grant.refreshToken?.hasPrefix("rt-") == true)
+            }
+        }
+        #expect(account.oauth.events.filter { $0.grantType == "authorization_code" }.map(\.result) == ["granted"], "a forged state is never exchanged")
+    }
+
+    @Test func aDeclinedDeviceSignInEndsWithAClearMessage() throws {
+        let account = try SignInAccount(flow: .device)
+        let settings = try #require(try account.config().account(named: "m365")?.oauth2)
+        let server = account.oauth
+        var flow = LoginFlow(client: OAuth2Client(settings: settings, clientSecret: nil)) { line in
+            if let code = line.components(separatedBy: "enter the code ").dropFirst().first { try? server.approveDevice(userCode: code, decline: true) }
+        }
+        flow.sleep = { _ in usleep(50_000) }
+        #expect(throws: OAuth2Error.loginFailed("sign-in was declined in the browser")) { try flow.device() }
+        account.oauth.control.deviceExpiresIn = 0
+        flow.say = { _ in }
+        #expect(throws: OAuth2Error.loginFailed("the code expired before sign-in finished; run kith login again")) { try flow.device() }
+    }
+
+    @Test func anAccessTokenTheServerRefusesIsRefreshedOnce() throws {
+        let account = try SignInAccount(flow: .device)
+        try account.signInDirectly()
+        var stored = try account.storedTokens()
+        stored.accessToken = "at-unknown-to-the-server"
+        try TokenStore(archivePath: account.archivePath).save(stored, account: "m365")
+        let harvest = try kith(["harvest"], config: account.configPath)
+        #expect(harvest.status == 0, "\(harvest.errors)")
+        let fresh = try account.storedTokens()
+        #expect(account.oauth.events.filter { $0.endpoint == "introspect" }.compactMap(\.token) == ["at-unknown-to-the-server", fresh.accessToken])
     }
 
     @Test func aRevokedTokenSaysSignInNeededAndKeepsTheTokenFile() throws {
