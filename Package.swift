@@ -65,7 +65,7 @@ let package = Package(
         .testTarget(name: "KithArchiveTests", dependencies: ["KithArchive", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "KithDaemonTests", dependencies: ["KithDaemon", "KithHarvest", "KithIMAP", "KithTestSupport", "KithArchive", "KithConfig", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "KithIntegrationTests", dependencies: [
-            "KithTestSupport", "KithOAuth", "KithHarvest", "KithArchive", "KithConfig", "KithIMAP", "KithMail",
+            "KithTestSupport", "KithOAuth", "KithHarvest", "KithArchive", "KithConfig", "KithIMAP", "KithIMAPWire", "KithMail",
         ]),
     ]
 )

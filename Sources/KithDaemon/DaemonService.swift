@@ -232,6 +232,8 @@ actor ScheduleBoard {
         let delay = report.error == nil ? entry.schedule.succeeded(random: Double.random(in: 0...1)) : entry.schedule.failed()
         if report.error == nil { entry.lastSuccess = Date() }
         entry.dueAt = Date().addingTimeInterval(TimeInterval(delay))
+        // A throttled server named when to come back: not earlier, and not much later either.
+        if let retryAt = report.error?.retryAt { entry.dueAt = retryAt }
         entries[account.name] = entry
     }
 

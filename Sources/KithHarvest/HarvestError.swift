@@ -1,3 +1,4 @@
+import Foundation
 import KithIMAP
 import KithOAuth
 
@@ -10,6 +11,8 @@ public struct HarvestError: Error, Sendable, CustomStringConvertible {
     public var retry: IMAPError.RetryClass
     /// Set when the identity provider, not the mail server, ended the harvest.
     public var cause: Cause?
+    /// The server asked not to be contacted before this (throttling): the next harvest waits until then.
+    public var retryAt: Date?
 
     public enum Cause: Sendable, Equatable {
         /// The tokens are gone or refused: `kith login` is needed.

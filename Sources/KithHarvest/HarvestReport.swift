@@ -15,6 +15,9 @@ public struct HarvestReport: Sendable {
     public var failingFolders: [FolderFailure] = []
     /// The harvest ended early because the daemon is stopping; what was committed stays.
     public var stopped = false
+    /// Times the server throttled and the harvest waited, then resumed; and how long it waited in all.
+    public var throttleWaits = 0
+    public var throttledSeconds: Double = 0
 
     public init(account: String) {
         self.account = account
@@ -25,6 +28,9 @@ public struct HarvestReport: Sendable {
         if let error { return "\(account): FAILED after \(newMessages) new messages: \(error)" }
         let seconds = (self.seconds * 100).rounded() / 100
         var line = "\(account): \(foldersHarvested) folders read, \(foldersUnchanged) unchanged, \(newMessages) new messages in \(seconds) s"
+        if throttleWaits > 0 {
+            line += "; waited \((throttledSeconds * 10).rounded() / 10) s for the server's throttling (\(throttleWaits)x)"
+        }
         if !failingFolders.isEmpty { line += "; PARTIAL: " + FolderFailure.summary(failingFolders) }
         return line
     }

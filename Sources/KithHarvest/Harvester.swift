@@ -21,6 +21,9 @@ public struct Harvester: Sendable {
     /// How long one command's whole answer may take, however steadily its bytes trickle in.
     public var commandTimeoutSeconds = 300
     public var environment = ProcessInfo.processInfo.environment
+    /// How often one harvest waits out the server's throttling and resumes, and the longest wait it accepts.
+    public var maximumThrottleResumes = 3
+    public var maximumThrottleWaitSeconds = 120.0
     /// Waits between retries of a token endpoint that answers 5xx, 429 or not at all.
     public var tokenRetryDelays: [Double] = [2, 10, 30]
     /// Asked after each committed chunk; when it answers true the harvest ends there (graceful shutdown).
@@ -45,13 +48,11 @@ public struct Harvester: Sendable {
         var before = 0
         do {
             run.accountID = try archive.accountID(named: account.name)
-            let session = try connect(account)
-            defer { session.logout() }
             before = try archive.messageCount()
             // A first harvest builds the secondary indexes once at its end, whichever way it ends.
             try archive.beginBulkLoad()
             defer { try? run.commits.drain(); try? archive.endBulkLoad() }
-            try walkFolders(run, session: session)
+            try resumingAfterThrottling(run) { session in try walkFolders(run, session: session) }
             try run.commits.drain()
             try archive.endBulkLoad()
             run.folder = nil
@@ -70,6 +71,7 @@ public struct Harvester: Sendable {
             try? run.commits.drain()
             let (reason, retry) = Self.describe(error)
             var failure = HarvestError(account: account.name, folder: run.folder, uidRange: run.range, reason: reason, retry: retry)
+            failure.retryAt = (error as? HarvestThrottled)?.until
             switch error as? OAuth2Error {
             case .signInNeeded?:
                 failure.cause = .signInNeeded
@@ -83,6 +85,40 @@ public struct Harvester: Sendable {
             logger.error("\(failure)")
         }
         return run.report
+    }
+
+    /// Connects and runs `walk`. When the server throttles, waits as long as it asks (up to
+    /// `maximumThrottleWaitSeconds`), reconnects and walks again, which resumes from the folder cursors
+    /// committed so far; at most `maximumThrottleResumes` times. One connection at a time, always.
+    private func resumingAfterThrottling(_ run: HarvestRun, _ walk: (IMAPSession) throws -> Void) throws {
+        while true {
+            let session = try connect(run.account)
+            do {
+                defer { session.logout() }
+                try walk(session)
+                return
+            } catch {
+                guard let throttle = Throttle.recognise(error) else { throw error }
+                try run.commits.drain()
+                guard throttle.seconds <= maximumThrottleWaitSeconds, run.report.throttleWaits < maximumThrottleResumes else {
+                    throw HarvestThrottled(until: Date().addingTimeInterval(max(throttle.seconds, Throttle.defaultSeconds)), throttle: throttle)
+                }
+                logger.notice("the server is throttling; waiting \(throttle.seconds) s, then resuming: \(throttle.serverText)",
+                              metadata: ["account": "\(run.account.name)", "folder": "\(run.folder ?? "-")"])
+                try pause(seconds: throttle.seconds)
+                run.report.throttleWaits += 1
+                run.report.throttledSeconds += throttle.seconds
+            }
+        }
+    }
+
+    /// Sleeps in short steps so that a stopping daemon need not wait out the whole pause.
+    private func pause(seconds: Double) throws {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            if shouldStop() { throw HarvestStopped() }
+            Thread.sleep(forTimeInterval: min(0.25, max(0, end.timeIntervalSinceNow)))
+        }
     }
 
     /// What one harvest carries from folder to folder.

@@ -18,6 +18,16 @@ public final class FaultProxy: @unchecked Sendable {
         /// When the client's `occurrence`-th command containing `command` arrives, do not forward it;
         /// answer with `reply` instead (`TAG` is replaced by the command's tag) and forward nothing more.
         case answer(command: String, occurrence: Int, reply: String)
+        /// When a client command containing `command` arrives for the n-th time counted over all
+        /// connections, n in `occurrences`, answer with `reply` (`TAG` replaced) and close that connection.
+        case answerAndClose(command: String, occurrences: Set<Int>, reply: String)
+    }
+
+    /// One command line the client sent, when, on which connection (numbered from 1).
+    public struct LoggedCommand: Sendable {
+        public var at: Date
+        public var connection: Int
+        public var line: String
     }
 
     public let port: Int
@@ -28,6 +38,25 @@ public final class FaultProxy: @unchecked Sendable {
     private var sockets: [Int32] = []
     private var stopped = false
     private var serverBytes: [UInt8] = []
+    private var commands: [LoggedCommand] = []
+    private var connections = 0
+    private var matchingCommands = 0
+    /// The answer to these client commands was injected by the proxy: when each reply was sent.
+    private var injected: [Date] = []
+
+    /// Every command line clients sent through the proxy, in order.
+    public var commandLog: [LoggedCommand] {
+        lock.lock()
+        defer { lock.unlock() }
+        return commands
+    }
+
+    /// When each injected reply was sent.
+    public var injectedAt: [Date] {
+        lock.lock()
+        defer { lock.unlock() }
+        return injected
+    }
 
     /// Everything the server sent through the proxy so far (all connections): a recorded transcript.
     public var recordedServerBytes: [UInt8] {
@@ -77,6 +106,10 @@ public final class FaultProxy: @unchecked Sendable {
                 continue
             }
             let state = ConnectionState()
+            lock.lock()
+            connections += 1
+            state.number = connections
+            lock.unlock()
             Thread.detachNewThread { [self] in pumpServerToClient(server: server, client: client, state: state) }
             Thread.detachNewThread { [self] in pumpClientToServer(client: client, server: server, state: state) }
         }
@@ -87,6 +120,7 @@ public final class FaultProxy: @unchecked Sendable {
         let lock = NSLock()
         var frozen = false
         var commandsSeen = 0
+        var number = 0
 
         var isFrozen: Bool {
             lock.lock()
@@ -137,36 +171,66 @@ public final class FaultProxy: @unchecked Sendable {
             let count = read(client, &buffer, buffer.count)
             guard count > 0 else { break }
             if state.isFrozen { continue }
-            guard case .answer(let command, let occurrence, let reply) = fault else {
+            switch fault {
+            case .answer, .answerAndClose: break
+            default:
+                // Nothing to look for: the bytes go on as they came (TLS records included).
                 writeAll(server, Array(buffer[0..<count]))
                 continue
             }
             // Work on whole command lines (bytes: "\r\n" must not become one character).
             pending += buffer[0..<count]
             var forward: [UInt8] = []
+            var closeNow = false
             while let newline = pending.firstIndex(of: 0x0A) {
                 let line = Array(pending[...newline])
                 pending.removeSubrange(...newline)
-                if String(decoding: line, as: UTF8.self).contains(command) {
-                    state.lock.lock()
-                    state.commandsSeen += 1
-                    let trigger = state.commandsSeen == occurrence
-                    if trigger { state.frozen = true }
-                    state.lock.unlock()
-                    if trigger {
-                        writeAll(server, forward)
-                        let tag = String(decoding: line.prefix { $0 != 0x20 }, as: UTF8.self)
-                        writeAll(client, Array(reply.replacingOccurrences(of: "TAG", with: tag).utf8))
-                        forward = []
-                        pending = []
-                        break
-                    }
+                let text = String(decoding: line, as: UTF8.self)
+                lock.lock()
+                commands.append(LoggedCommand(at: Date(), connection: state.number, line: text.trimmingCharacters(in: .newlines)))
+                lock.unlock()
+                if let reply = injectedReply(for: text, state: state) {
+                    writeAll(server, forward)
+                    let tag = String(decoding: line.prefix { $0 != 0x20 }, as: UTF8.self)
+                    writeAll(client, Array(reply.text.replacingOccurrences(of: "TAG", with: tag).utf8))
+                    lock.lock()
+                    injected.append(Date())
+                    lock.unlock()
+                    forward = []
+                    pending = []
+                    closeNow = reply.close
+                    break
                 }
                 forward += line
             }
             writeAll(server, forward)
+            if closeNow {
+                shutdown(client, Int32(SHUT_RDWR))
+                shutdown(server, Int32(SHUT_RDWR))
+                return
+            }
         }
         shutdown(server, Int32(SHUT_WR))
+    }
+
+    /// The reply to inject instead of forwarding `line`, if the fault says so; whether to close after it.
+    private func injectedReply(for line: String, state: ConnectionState) -> (text: String, close: Bool)? {
+        switch fault {
+        case .answer(let command, let occurrence, let reply) where line.contains(command):
+            state.lock.lock()
+            defer { state.lock.unlock() }
+            state.commandsSeen += 1
+            guard state.commandsSeen == occurrence else { return nil }
+            state.frozen = true
+            return (reply, false)
+        case .answerAndClose(let command, let occurrences, let reply) where line.contains(command):
+            lock.lock()
+            defer { lock.unlock() }
+            matchingCommands += 1
+            return occurrences.contains(matchingCommands) ? (reply, true) : nil
+        default:
+            return nil
+        }
     }
 
     private func writeAll(_ descriptor: Int32, _ bytes: [UInt8]) {

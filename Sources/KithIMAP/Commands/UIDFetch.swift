@@ -25,7 +25,13 @@ extension IMAPSession {
         try fill()
         while let oldest = pending.first {
             guard let (tag, status) = try nextFetchCompletion(onMessage: onMessage) else { continue }
-            guard tag == oldest.tag else { throw IMAPError.protocolViolation("completion for \(tag) before \(oldest.tag)") }
+            guard tag == oldest.tag else {
+                // A refusal may overtake the commands before it (a throttling server, a proxy): it is still a refusal.
+                if status.kind != .ok, let refused = pending.first(where: { $0.tag == tag }) {
+                    throw IMAPError.commandFailed(command: "UID FETCH \(refused.range.lowerBound):\(refused.range.upperBound)", status: status)
+                }
+                throw IMAPError.protocolViolation("completion for \(tag) before \(oldest.tag)")
+            }
             guard status.kind == .ok else {
                 throw IMAPError.commandFailed(command: "UID FETCH \(oldest.range.lowerBound):\(oldest.range.upperBound)", status: status)
             }
