@@ -10,12 +10,8 @@ import KithTestSupport
 private func harvestThrough(_ fault: FaultProxy.Fault, messages: Int = 150, seed: UInt64 = 31,
                             check: (HarvestReport, Archive, Int) throws -> Void) throws {
     let account = try TestAccount(messages: messages, seed: seed)
-    let proxy = try FaultProxy(upstreamPort: account.server.port, fault: fault)
+    let (proxy, viaProxy, archive, config) = try proxied(account, fault)
     defer { proxy.stop() }
-    let config = try ConfigLoader.load(path: account.configPath)
-    var viaProxy = config.accounts[0]
-    viaProxy.url = "imap://127.0.0.1:\(proxy.port)"
-    let archive = try Archive(path: config.archive.path)
     var harvester = Harvester(archive: archive, logger: quietLogger())
     harvester.chunkSize = 10
     harvester.pipelineWindow = 1
@@ -24,9 +20,18 @@ private func harvestThrough(_ fault: FaultProxy.Fault, messages: Int = 150, seed
     let distinct = Set(account.mailbox.messages.filter { SampleMailbox.harvestedFolders.contains($0.folder) }.map(\.logicalID)).count
     try check(report, archive, distinct)
 
-    let clean = harvester.harvest(config.accounts[0])
+    let clean = harvester.harvest(config)
     #expect(clean.error == nil, "the next harvest must complete: \(clean.summary)")
     try expectArchiveMatchesModel(archive, account.mailbox)
+}
+
+/// A proxy with `fault` in front of the account's Dovecot; the account as seen through it and directly, and its archive.
+func proxied(_ account: TestAccount, _ fault: FaultProxy.Fault) throws -> (FaultProxy, viaProxy: AccountConfig, Archive, direct: AccountConfig) {
+    let proxy = try FaultProxy(upstreamPort: account.server.port, fault: fault)
+    let config = try ConfigLoader.load(path: account.configPath)
+    var viaProxy = config.accounts[0]
+    viaProxy.url = "imap://127.0.0.1:\(proxy.port)"
+    return (proxy, viaProxy, try Archive(path: config.archive.path), config.accounts[0])
 }
 
 @Suite(.serialized) struct FaultTests {

@@ -12,13 +12,8 @@ import KithTestSupport
 private func harvestThrottled(_ reply: String, at occurrences: Set<Int>, maximumWait: Double = 120,
                               check: (HarvestReport, Archive, FaultProxy, TestAccount) throws -> Void) throws {
     let account = try TestAccount(messages: 240, seed: 47)
-    let proxy = try FaultProxy(upstreamPort: account.server.port,
-                               fault: .answerAndClose(command: "BODY.PEEK", occurrences: occurrences, reply: reply))
+    let (proxy, viaProxy, archive, _) = try proxied(account, .answerAndClose(command: "BODY.PEEK", occurrences: occurrences, reply: reply))
     defer { proxy.stop() }
-    let config = try ConfigLoader.load(path: account.configPath)
-    var viaProxy = config.accounts[0]
-    viaProxy.url = "imap://127.0.0.1:\(proxy.port)"
-    let archive = try Archive(path: config.archive.path)
     var harvester = Harvester(archive: archive, logger: quietLogger())
     harvester.chunkSize = 20
     harvester.pipelineWindow = 2
