@@ -124,7 +124,6 @@ public struct Harvester: Sendable {
     /// What one harvest carries from folder to folder.
     private final class HarvestRun {
         let account: AccountConfig
-        let policy: FolderPolicy
         let extractor: MessageExtractor
         let commits = CommitQueue()
         var accountID: Int64?
@@ -135,7 +134,6 @@ public struct Harvester: Sendable {
 
         init(account: AccountConfig) {
             self.account = account
-            policy = FolderPolicy(selection: account.folders)
             extractor = MessageExtractor(ownerAddresses: account.addresses)
             report = HarvestReport(account: account.name)
         }
@@ -143,50 +141,72 @@ public struct Harvester: Sendable {
 
     private struct HarvestStopped: Error {}
 
-    /// Folders harvested before are examined first, LIST comes after them: after a LIST, some servers
-    /// (Dovecot with Maildir among them) re-scan each folder opened in that session, which costs a
-    /// no-op harvest of a large INBOX a fifth of a second. INBOX exists on every server, so a first
-    /// harvest reads it, usually the largest folder, before LIST too.
+    /// One round trip learns the folder tree and every known folder's state: LIST, with STATUS for each
+    /// folder harvested before pipelined behind it (or LIST-STATUS where offered). `FolderPlan` decides
+    /// what to read; only folders whose state changed are opened, each by `harvestFolder`.
     private func walkFolders(_ run: HarvestRun, session: IMAPSession) throws {
         let account = run.account
-        var examined: Set<[UInt8]> = []
-        var refusedBeforeList: [[UInt8]: String] = [:]
-        var known = try archive.folders(accountID: run.accountID!).map { (name: $0.name, displayName: $0.displayName) }
-        if !known.contains(where: { $0.displayName.uppercased() == "INBOX" }) { known.insert((Array("INBOX".utf8), "INBOX"), at: 0) }
-        for known in known where known.name.count <= Self.maximumFolderNameBytes {
-            let entry = ListEntry(attributes: [], delimiter: nil, name: known.name)
-            guard run.policy.includes(entry, displayName: known.displayName) else { continue }
-            if let refusal = try harvestFolder(known.name, displayName: known.displayName, run: run, session: session) {
-                // Deleted or renamed on the server, or unreadable: LIST below tells which.
-                refusedBeforeList[known.name] = refusal
-            } else {
-                examined.insert(known.name)
-            }
-        }
-        let entries = try session.listMailboxes()
-        let names = entries.map { ModifiedUTF7.decode($0.name) }
+        let known = try archive.folders(accountID: run.accountID!)
+        let (entries, statuses) = try listWithStatus(session, known: known)
+        let plan = FolderPlan.make(listing: entries, selection: account.folders, maximumNameBytes: Self.maximumFolderNameBytes)
+        let names = plan.folders.map(\.displayName)
         run.report.unmatchedPatterns = (account.folders.include + account.folders.exclude).filter { pattern in
             !names.contains { FolderPolicy.matches($0, pattern: pattern) }
         }
         for pattern in run.report.unmatchedPatterns {
             logger.warning("folders pattern \"\(pattern)\" matches no folder on the server", metadata: ["account": "\(account.name)"])
         }
-        let listed = Set(entries.map(\.name))
-        for (entry, displayName) in zip(entries, names) where !examined.contains(entry.name) && run.policy.includes(entry, displayName: displayName) {
-            guard entry.name.count <= Self.maximumFolderNameBytes else {
-                logger.warning("folder name of \(entry.name.count) bytes is longer than \(Self.maximumFolderNameBytes); skipped",
-                               metadata: ["account": "\(account.name)", "folder": "\(displayName.prefix(80))..."])
+        for folder in plan.folders {
+            guard let reason = folder.skipReason else { continue }
+            logger.info("folder skipped: \(reason)", metadata: ["account": "\(account.name)", "folder": "\(folder.displayName.prefix(200))"])
+        }
+        let knownByName = Dictionary(known.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        let failing = Set(try archive.failingFolders(account: account.name).map(\.folder))
+        for folder in plan.read {
+            if let state = knownByName[folder.name], let status = statuses[folder.name], !failing.contains(folder.displayName),
+               Self.isUnchanged(state, status) {
+                run.report.foldersUnchanged += 1
                 continue
             }
-            let refusal = try refusedBeforeList[entry.name] ?? harvestFolder(entry.name, displayName: displayName, run: run, session: session)
-            if let refusal { try recordRefusal(refusal, name: entry.name, displayName: displayName, run: run) }
+            if let refusal = try harvestFolder(folder.name, displayName: folder.displayName, run: run, session: session) {
+                try recordRefusal(refusal, name: folder.name, displayName: folder.displayName, run: run)
+            }
         }
-        for (name, _) in refusedBeforeList where !listed.contains(name) {
-            let displayName = ModifiedUTF7.decode(name)
-            logger.info("folder no longer on the server; its archive is kept", metadata: ["account": "\(account.name)", "folder": "\(displayName)"])
+        let listed = Set(entries.map(\.name))
+        for state in known where !listed.contains(state.name) && failing.contains(state.displayName) {
+            logger.info("folder no longer on the server; its archive is kept", metadata: ["account": "\(account.name)", "folder": "\(state.displayName)"])
             // Gone is not failing: an error recorded for it before no longer makes the account partial.
-            try archive.recordFolderError(folderID: try archive.folder(accountID: run.accountID!, name: name, displayName: displayName).id, error: nil)
+            try archive.recordFolderError(folderID: state.id, error: nil)
         }
+    }
+
+    /// LIST and the STATUS of `known` folders in one round trip.
+    private func listWithStatus(_ session: IMAPSession, known: [FolderState]) throws -> ([ListEntry], [[UInt8]: MailboxStatusData]) {
+        let listStatus = session.capabilities.contains("LIST-STATUS")
+        var commands = [Command.list(pattern: "*", returnSpecialUse: session.capabilities.contains("SPECIAL-USE"), returnStatus: listStatus)]
+        if !listStatus {
+            commands += known.filter { $0.name.count <= Self.maximumFolderNameBytes }.map { Command.status(mailbox: $0.name) }
+        }
+        let (untagged, completions) = try session.pipeline(commands)
+        guard completions[0].kind == .ok else { throw IMAPError.commandFailed(command: "LIST", status: completions[0]) }
+        var entries: [ListEntry] = []
+        var statuses: [[UInt8]: MailboxStatusData] = [:]
+        for response in untagged {
+            switch response {
+            case .list(let entry): entries.append(entry)
+            case .mailboxStatus(let status): statuses[status.name] = status
+            default: break
+            }
+        }
+        return (entries, statuses)
+    }
+
+    /// Nothing to read: same UIDVALIDITY and UIDNEXT, the cursor at the end, the same message count.
+    static func isUnchanged(_ state: FolderState, _ status: MailboxStatusData) -> Bool {
+        guard let validity = status.uidValidity, let next = status.uidNext, let messages = status.messages else { return false }
+        guard state.uidValidity == validity, state.uidNext == next, state.serverCount == messages else { return false }
+        // An empty folder has nothing to read wherever its cursor is.
+        return messages == 0 || UInt64(state.lastUID) + 1 >= UInt64(next)
     }
 
     /// A folder the server would not open: reported, remembered for `status`, retried at the next harvest.

@@ -121,6 +121,39 @@ public final class IMAPSession {
     }
 }
 
+extension IMAPSession {
+    /// Sends every command at once and reads until all have completed: one round trip for all. Their
+    /// untagged data comes back together (each STATUS and LIST reply names its mailbox); each command's
+    /// completion comes back in order, a refusal included. BYE ends the session.
+    public func pipeline(_ commands: [Command]) throws(IMAPError) -> (untagged: [UntaggedResponse], completions: [StatusResponse]) {
+        var tags: [String] = []
+        for command in commands { tags.append(try send(command)) }
+        var completions: [String: StatusResponse] = [:]
+        var untagged: [UntaggedResponse] = []
+        var seen = 0
+        while completions.count < tags.count {
+            switch try readResponse() {
+            case .untagged(.status(let status)) where status.kind == .bye:
+                throw .bye(text: status.text)
+            case .untagged(.recent), .untagged(.expunge), .untagged(.flags):
+                continue
+            case .untagged(let response):
+                seen += 1
+                guard seen <= Self.maximumKeptResponses else {
+                    throw .protocolViolation("more than \(Self.maximumKeptResponses) untagged responses to \(commands.count) pipelined commands")
+                }
+                untagged.append(response)
+            case .tagged(let tag, let status):
+                guard tags.contains(tag) else { throw .protocolViolation("completion for unknown tag \(tag)") }
+                completions[tag] = status
+            case .continuation:
+                throw .protocolViolation("unexpected continuation request")
+            }
+        }
+        return (untagged, tags.map { completions[$0]! })
+    }
+}
+
 extension Command {
     /// The command as a person would name it in an error message (mailbox names included, no secrets exist here).
     var name: String {
@@ -128,6 +161,7 @@ extension Command {
         case .capability: "CAPABILITY"
         case .noop: "NOOP"
         case .list: "LIST"
+        case .status(let mailbox): "STATUS \(ModifiedUTF7.decode(mailbox))"
         case .examine(let mailbox): "EXAMINE \(ModifiedUTF7.decode(mailbox))"
         case .uidFetch(let first, let last, _): "UID FETCH \(first):\(last)"
         case .uidFetchList(let uids, _): "UID FETCH \(uids.first.map(String.init) ?? "")\(uids.count > 1 ? ",..." : "")"

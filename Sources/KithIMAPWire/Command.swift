@@ -4,8 +4,11 @@
 public enum Command: Equatable, Sendable {
     case capability
     case noop
-    /// `LIST "" "*"`, with `RETURN (SPECIAL-USE)` (RFC 6154) when the server advertises it.
-    case list(pattern: String, returnSpecialUse: Bool)
+    /// `LIST "" "*"`, with `RETURN (SPECIAL-USE)` (RFC 6154) and `RETURN (STATUS (...))` (RFC 5819)
+    /// only when the server advertises them (Exchange answers BAD to what it does not offer).
+    case list(pattern: String, returnSpecialUse: Bool, returnStatus: Bool = false)
+    /// `STATUS mailbox (UIDNEXT UIDVALIDITY MESSAGES)`: a folder's state without opening it.
+    case status(mailbox: [UInt8])
     /// `EXAMINE mailbox`: the read-only SELECT (RFC 9051 section 6.3.3).
     case examine(mailbox: [UInt8])
     /// `UID FETCH first:last (items)` (RFC 9051 section 6.4.9).
@@ -13,6 +16,9 @@ public enum Command: Equatable, Sendable {
     /// `UID FETCH uid,uid,... (items)` for a list of UIDs.
     case uidFetchList(uids: [UInt32], items: String)
     case logout
+
+    /// What kith asks STATUS for.
+    public static let statusItems = "UIDNEXT UIDVALIDITY MESSAGES"
 
     /// How large a literal the server takes without a continuation request (RFC 7888): unlimited with
     /// LITERAL+, 4096 bytes with LITERAL-, none otherwise.
@@ -37,10 +43,15 @@ public enum Command: Equatable, Sendable {
             out += Array("CAPABILITY".utf8)
         case .noop:
             out += Array("NOOP".utf8)
-        case .list(let pattern, let returnSpecialUse):
+        case .list(let pattern, let returnSpecialUse, let returnStatus):
             out += Array("LIST \"\" ".utf8)
             Self.appendString(Array(pattern.utf8), to: &out, segments: &segments, nonSynchronizingLimit: nonSynchronizingLimit)
-            if returnSpecialUse { out += Array(" RETURN (SPECIAL-USE)".utf8) }
+            let options = (returnSpecialUse ? ["SPECIAL-USE"] : []) + (returnStatus ? ["STATUS (\(Self.statusItems))"] : [])
+            if !options.isEmpty { out += Array(" RETURN (\(options.joined(separator: " ")))".utf8) }
+        case .status(let mailbox):
+            out += Array("STATUS ".utf8)
+            Self.appendString(mailbox, to: &out, segments: &segments, nonSynchronizingLimit: nonSynchronizingLimit)
+            out += Array(" (\(Self.statusItems))".utf8)
         case .examine(let mailbox):
             out += Array("EXAMINE ".utf8)
             Self.appendString(mailbox, to: &out, segments: &segments, nonSynchronizingLimit: nonSynchronizingLimit)

@@ -64,8 +64,25 @@ public enum UntaggedResponse: Equatable, Sendable {
     case expunge(UInt32)
     case fetch(sequence: UInt32, FetchAttributes)
     case flags([String])
+    /// `* STATUS mailbox (UIDNEXT n UIDVALIDITY n MESSAGES n)` (RFC 9051 section 7.2.4).
+    case mailboxStatus(MailboxStatusData)
     /// A response kith does not interpret, such as `SEARCH` or `ENABLED`; its literals were consumed whole.
     case other(name: String, line: String)
+}
+
+/// One `STATUS` reply: the mailbox's raw name and the numbers kith asks for (absent when not sent).
+public struct MailboxStatusData: Equatable, Sendable {
+    public var name: [UInt8]
+    public var uidNext: UInt32?
+    public var uidValidity: UInt32?
+    public var messages: UInt32?
+
+    public init(name: [UInt8], uidNext: UInt32? = nil, uidValidity: UInt32? = nil, messages: UInt32? = nil) {
+        self.name = name
+        self.uidNext = uidNext
+        self.uidValidity = uidValidity
+        self.messages = messages
+    }
 }
 
 /// One `LIST` reply (RFC 9051 section 7.3.1). `name` holds the raw mailbox name bytes as the server sent them.

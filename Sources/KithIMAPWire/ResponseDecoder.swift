@@ -61,6 +61,9 @@ struct ResponseDecoder {
         case "FLAGS":
             try expect(UInt8(ascii: " "))
             return .flags(try atomList())
+        case "STATUS":
+            try expect(UInt8(ascii: " "))
+            return .mailboxStatus(try mailboxStatus())
         default:
             skipSpaces()
             return .other(name: name, line: restOfLine())
@@ -111,6 +114,34 @@ struct ResponseDecoder {
             throw malformed("\(code) \(text.prefix(24)) is not a number from 1 to 4294967295")
         }
         return value
+    }
+
+    /// `mailbox (NAME number ...)`; unknown items are skipped, trailing spaces (Exchange) tolerated.
+    private mutating func mailboxStatus() throws(WireError) -> MailboxStatusData {
+        var status: MailboxStatusData
+        switch try value(depth: 0) {
+        case .string(let text): status = MailboxStatusData(name: text)
+        case .atom(let text): status = MailboxStatusData(name: Array(text.utf8))
+        case .number(let number): status = MailboxStatusData(name: Array(String(number).utf8))
+        default: throw malformed("STATUS mailbox name missing")
+        }
+        skipSpaces()
+        guard case .list(let items) = try value(depth: 0) else { throw malformed("STATUS attributes are not a list") }
+        var index = 0
+        while index + 1 < items.count {
+            if case .atom(let name) = items[index], case .number(let number) = items[index + 1] {
+                guard number <= UInt64(UInt32.max) else { throw malformed("STATUS \(name) \(number) is larger than 4294967295") }
+                switch name.uppercased() {
+                case "UIDNEXT": status.uidNext = UInt32(number)
+                case "UIDVALIDITY": status.uidValidity = UInt32(number)
+                case "MESSAGES": status.messages = UInt32(number)
+                default: break
+                }
+            }
+            index += 2
+        }
+        skipSpaces()
+        return status
     }
 
     private mutating func listEntry() throws(WireError) -> ListEntry {

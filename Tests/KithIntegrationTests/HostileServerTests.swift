@@ -83,7 +83,12 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
         #expect(error.description.contains(hostile.mentions), "\(error)")
         #expect(error.description.contains("account \"acme\""), "\(error)")
         #expect(Date().timeIntervalSince(started) < 30)
-        #expect(try fake.archive.messageCount() >= fake.inboxCount, "INBOX, read before the hostile answer, stays archived")
+        if hostile.trigger.hasPrefix("LIST") {
+            // LIST comes first (with the known folders' STATUS): nothing was read, nothing half-written.
+            #expect(try fake.archive.messageCount() == 0)
+        } else {
+            #expect(try fake.archive.messageCount() >= fake.inboxCount, "INBOX, read before the hostile answer, stays archived")
+        }
         let clean = fake.harvester().harvest(fake.account)
         #expect(clean.error == nil, "\(clean.summary)")
         try expectArchiveMatchesModel(fake.archive, fake.model)
