@@ -79,7 +79,7 @@ public final class Archive: Sendable {
     /// Starts the folder over under a new UIDVALIDITY: the cursor goes to 0, archived messages stay.
     public func resetFolder(id: Int64, uidValidity: UInt32) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE folder SET uidvalidity = ?, last_uid = 0 WHERE id = ?", arguments: [Int64(uidValidity), id])
+            try db.execute(sql: "UPDATE folder SET uidvalidity = ?, last_uid = 0, missing = 0 WHERE id = ?", arguments: [Int64(uidValidity), id])
         }
     }
 
@@ -166,6 +166,22 @@ public final class Archive: Sendable {
     public func recordFolderError(folderID: Int64, error: String?) throws {
         try pool.write { db in
             try db.execute(sql: "UPDATE folder SET last_error = ? WHERE id = ?", arguments: [error, folderID])
+        }
+    }
+
+    /// Adds `count` messages the server listed in the folder but never sent.
+    public func addMissing(folderID: Int64, count: Int) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE folder SET missing = missing + ? WHERE id = ?", arguments: [count, folderID])
+        }
+    }
+
+    /// How many messages of the account's folders the server listed but never sent.
+    public func missingMessages(account: String) throws -> Int {
+        try pool.read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT COALESCE(SUM(folder.missing), 0) FROM folder JOIN account ON account.id = folder.account_id WHERE account.name = ?
+                """, arguments: [account]) ?? 0
         }
     }
 

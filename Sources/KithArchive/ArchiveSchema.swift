@@ -89,6 +89,10 @@ enum ArchiveSchema {
             // Why the server would not let a folder be read at the last harvest (NULL: it was read).
             try db.execute(sql: "ALTER TABLE folder ADD COLUMN last_error TEXT")
         }
+        migrator.registerMigration("v5-folder-missing") { db in
+            // Messages the server listed but sent no data for (Exchange): counted, not asked for again.
+            try db.execute(sql: "ALTER TABLE folder ADD COLUMN missing INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

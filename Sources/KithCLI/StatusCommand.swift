@@ -42,10 +42,12 @@ struct StatusCommand: ParsableCommand {
             }
             let last = summary?.lastSuccessAt.map(MailDate.iso8601) ?? "never"
             let contacts = (try? archive.accountReach(account: account.name).contacts) ?? 0
+            let missing = (try? archive.missingMessages(account: account.name)) ?? 0
             var row: [String: Any] = [
                 "account": account.name, "state": state, "messages": summary?.messages ?? 0, "contacts": contacts,
                 "last_harvest": summary?.lastSuccessAt.map(MailDate.iso8601) ?? NSNull(), "last_error": summary?.lastError ?? NSNull(),
                 "failing_folders": failingFolders.map { ["folder": $0.folder, "reason": $0.reason] },
+                "missing_messages": missing,
             ]
             if let plan = account.deprovisioning {
                 row["closes_on"] = plan.closesOnText
@@ -54,6 +56,7 @@ struct StatusCommand: ParsableCommand {
             rows.append(row)
             let shownState = colour ? Terminal.paint(SafeText.line(state)) : SafeText.line(state)
             var line = "\(account.name): \(shownState); \(summary?.messages ?? 0) messages, \(contacts) contacts, last harvest \(last)"
+            if missing > 0 { line += "; \(missing) messages the server listed but never sent" }
             if let error = summary?.lastError { line += "; last error: \(SafeText.line(error))" }
             if !json { Swift.print(line) }
         }

@@ -15,6 +15,10 @@ public struct HarvestReport: Sendable {
     public var failingFolders: [FolderFailure] = []
     /// The harvest ended early because the daemon is stopping; what was committed stays.
     public var stopped = false
+    /// Messages flagged \Draft that were fetched and not archived.
+    public var draftsSkipped = 0
+    /// Messages the server listed but sent no data for (Exchange); not asked for again.
+    public var missingMessages = 0
     /// Times the server throttled and the harvest waited, then resumed; and how long it waited in all.
     public var throttleWaits = 0
     public var throttledSeconds: Double = 0
@@ -28,6 +32,7 @@ public struct HarvestReport: Sendable {
         if let error { return "\(account): FAILED after \(newMessages) new messages: \(error)" }
         let seconds = (self.seconds * 100).rounded() / 100
         var line = "\(account): \(foldersHarvested) folders read, \(foldersUnchanged) unchanged, \(newMessages) new messages in \(seconds) s"
+        if missingMessages > 0 { line += "; \(missingMessages) messages listed by the server came without data (missing)" }
         if throttleWaits > 0 {
             line += "; waited \((throttledSeconds * 10).rounded() / 10) s for the server's throttling (\(throttleWaits)x)"
         }

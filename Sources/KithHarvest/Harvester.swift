@@ -238,9 +238,18 @@ public struct Harvester: Sendable {
         }
         if let newValidity = plan.resetTo { try archive.resetFolder(id: folder.id, uidValidity: newValidity) }
         try archive.noteServerState(folderID: folder.id, uidNext: server.uidNext, serverCount: server.exists)
-        if let span = plan.uidSpan {
+        // Plan from the UIDs that exist, never from UIDNEXT: sparse UIDs cost nothing, and a UID the server
+        // lists but then sends no data for (Exchange) is known to be missing.
+        var listed: Set<UInt32>?
+        if server.uidNext != nil, let span = plan.uidSpan ?? plan.ranges.first.map({ $0.lowerBound...plan.ranges[plan.ranges.count - 1].upperBound }) {
             run.range = span
-            plan.ranges = FolderSyncPlan.chunks(of: try session.existingUIDs(in: span), within: span, chunkSize: chunkSize)
+            let existing = try session.existingUIDs(in: span)
+            listed = Set(existing)
+            plan.ranges = existing.isEmpty ? [] : FolderSyncPlan.chunks(of: existing, within: span, chunkSize: chunkSize)
+            if existing.isEmpty {
+                // Everything up to UIDNEXT is gone: the cursor moves to the span's end, nothing to fetch.
+                try archive.commit([], folderID: folder.id, uidValidity: server.uidValidity, lastUID: span.upperBound)
+            }
         }
         guard let first = plan.ranges.first, let last = plan.ranges.last else {
             run.report.foldersUnchanged += 1
@@ -255,11 +264,20 @@ public struct Harvester: Sendable {
         let expected = min(Int(server.exists), plan.ranges.reduce(0) { $0 + Int($1.upperBound - $1.lowerBound) + 1 })
         var folderDone = 0
         let extractor = run.extractor
-        try session.uidFetch(ranges: plan.ranges, items: MessageExtractor.fetchItems, window: pipelineWindow, onMessage: { attributes in
+        var answered: Set<UInt32> = []
+        let items = MessageExtractor.fetchItems(gmail: session.capabilities.contains("X-GM-EXT-1"))
+        try session.uidFetch(ranges: plan.ranges, items: items, window: pipelineWindow, onMessage: { attributes in
             // UID 0 is not a UID; a UID outside what was asked for is not an answer to it.
             guard let uid = attributes.uid, uid > 0, planned.contains(uid) else { return }
+            answered.insert(uid)
+            // A draft is not correspondence (Gmail's All Mail holds drafts too).
+            if attributes.flags?.contains(where: { $0.caseInsensitiveCompare("\\Draft") == .orderedSame }) == true {
+                run.report.draftsSkipped += 1
+                return
+            }
             let headers = attributes.bodySections.first { $0.section.uppercased().hasPrefix("HEADER") }?.data ?? []
-            pending.append(extractor.extract(headerBytes: headers, uid: uid, internalDate: attributes.internalDate))
+            pending.append(extractor.extract(headerBytes: headers, uid: uid, internalDate: attributes.internalDate,
+                                             gmailMessageID: attributes.gmailMessageID))
         }, onRangeComplete: { range in
             // Replies arrive in order, so everything up to this range's end belongs to finished ranges.
             let done = pending.filter { $0.uid <= range.upperBound }
@@ -287,6 +305,13 @@ public struct Harvester: Sendable {
             run.range = rangeIndex < plan.ranges.count ? plan.ranges[rangeIndex] : nil
             if shouldStop() { throw HarvestStopped() }
         })
+        if let missing = listed?.subtracting(answered).sorted(), !missing.isEmpty {
+            run.report.missingMessages += missing.count
+            try archive.addMissing(folderID: folder.id, count: missing.count)
+            let shown = missing.prefix(10).map(String.init).joined(separator: ", ") + (missing.count > 10 ? ", ..." : "")
+            logger.warning("the server listed \(missing.count) messages but sent no data for them (UIDs \(shown)); counted as missing, not asked for again",
+                           metadata: ["account": "\(account.name)", "folder": "\(displayName)"])
+        }
         return nil
     }
 

@@ -8,9 +8,10 @@ public struct MessageExtractor: Sendable {
         "FROM", "SENDER", "REPLY-TO", "TO", "CC", "BCC", "DATE", "MESSAGE-ID", "IN-REPLY-TO", "LIST-ID", "PRECEDENCE", "AUTO-SUBMITTED",
     ]
 
-    /// `UID FETCH` items: the UID, the arrival date (for mail without a usable Date:) and the headers, without setting \Seen.
-    public static var fetchItems: String {
-        "UID INTERNALDATE BODY.PEEK[HEADER.FIELDS (\(headerFields.joined(separator: " ")))]"
+    /// `UID FETCH` items: the UID, the flags (drafts are not correspondence), the arrival date (for mail
+    /// without a usable Date:) and the headers, without setting \Seen; with Gmail's extension, its message id.
+    public static func fetchItems(gmail: Bool = false) -> String {
+        "UID FLAGS INTERNALDATE \(gmail ? "X-GM-MSGID " : "")BODY.PEEK[HEADER.FIELDS (\(headerFields.joined(separator: " ")))]"
     }
 
     /// Headers longer than this are cut before parsing: a hostile header cannot cost unbounded work.
@@ -28,7 +29,7 @@ public struct MessageExtractor: Sendable {
     }
 
     /// Extracts identity, date, direction, automation and correspondents (owner excluded, header order, one per address and role).
-    public func extract(headerBytes: [UInt8], uid: UInt32 = 0, internalDate: String? = nil) -> ArchivedMessage {
+    public func extract(headerBytes: [UInt8], uid: UInt32 = 0, internalDate: String? = nil, gmailMessageID: UInt64? = nil) -> ArchivedMessage {
         let headers = HeaderBlock(headerBytes.prefix(Self.maximumHeaderBytes))
         var correspondents: [Correspondent] = []
         var seen: Set<Correspondent> = []
@@ -49,15 +50,15 @@ public struct MessageExtractor: Sendable {
         let direction: ArchivedMessage.Direction = author.map(ownerAddresses.contains) == true ? .sent : .received
         let date = headers.first("date").flatMap { MailDate.parse(TextDecoding.headerText($0)) }
             ?? internalDate.flatMap(MailDate.parse)
-        return ArchivedMessage(identity: Self.identity(headers, internalDate: internalDate), date: date, direction: direction,
+        return ArchivedMessage(identity: Self.identity(headers, internalDate: internalDate, gmailMessageID: gmailMessageID), date: date, direction: direction,
                                automated: AutomatedSender.isAutomated(headers), uid: uid, correspondents: correspondents)
     }
 
     /// The Message-ID without angle brackets; when absent, a digest of the fetched header block, which is
     /// the same for every copy of the message in every folder. Without a Date either, two different messages
     /// (a newsletter sent twice) can have the same header block; then the arrival time, which IMAP COPY and
-    /// MOVE keep, goes into the digest too.
-    static func identity(_ headers: HeaderBlock, internalDate: String?) -> String {
+    /// MOVE keep, goes into the digest too. Gmail's X-GM-MSGID, when given, stands in for the digest.
+    static func identity(_ headers: HeaderBlock, internalDate: String?, gmailMessageID: UInt64? = nil) -> String {
         if let value = headers.first("message-id") {
             // Bytes, not Strings: this runs once per message.
             var slice = value[...]
@@ -68,6 +69,7 @@ public struct MessageExtractor: Sendable {
             while let last = slice.last, last == 0x20 || last == 0x09 { slice = slice.dropLast() }
             if !slice.isEmpty { return TextDecoding.headerText(slice) }
         }
+        if let gmailMessageID { return "x-gm-msgid:\(gmailMessageID)" }
         var normalised: [UInt8] = []
         for field in headers.fields {
             normalised += Array(field.name.utf8)

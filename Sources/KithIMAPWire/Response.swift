@@ -109,6 +109,8 @@ public struct FetchAttributes: Equatable, Sendable {
     public var internalDate: String?
     public var flags: [String]?
     public var size: UInt64?
+    /// Gmail's `X-GM-MSGID` (X-GM-EXT-1): one number per message, the same in every label.
+    public var gmailMessageID: UInt64?
     /// `BODY[section]<origin>` items: the section text as sent (`HEADER.FIELDS (FROM TO)`) and its bytes (nil for NIL).
     public var bodySections: [BodySection]
 

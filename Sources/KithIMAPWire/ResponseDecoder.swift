@@ -186,6 +186,9 @@ struct ResponseDecoder {
                 result.internalDate = String(decoding: date, as: UTF8.self)
             case "FLAGS":
                 result.flags = try atomList()
+            case "X-GM-MSGID":
+                guard case .number(let id) = try value(depth: 1) else { throw malformed("X-GM-MSGID is not a number") }
+                result.gmailMessageID = id
             default:
                 if upper.hasPrefix("BODY[") || upper.hasPrefix("BINARY[") || upper.hasPrefix("RFC822") {
                     let section = Self.sectionText(of: name)

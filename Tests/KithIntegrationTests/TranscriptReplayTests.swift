@@ -39,7 +39,8 @@ import KithTestSupport
             return responses
         }
         let whole = try parse { _ in kithPart.count }
-        let fetches = whole.filter { if case .untagged(.fetch) = $0 { return true } else { return false } }
+        // Header fetches only: the harvest first asks which UIDs exist (`UID FETCH a:b (UID)`).
+        let fetches = whole.filter { if case .untagged(.fetch(_, let attributes)) = $0 { return !attributes.bodySections.isEmpty } else { return false } }
         #expect(fetches.count == account.mailbox.messages.filter { SampleMailbox.harvestedFolders.contains($0.folder) }.count)
         #expect(try parse { _ in 1 } == whole)
         var random = SeededGenerator(seed: 5)
