@@ -29,10 +29,26 @@ public final class DovecotServer: @unchecked Sendable {
 
     /// When set, Dovecot also accepts XOAUTH2 and OAUTHBEARER, validating tokens at this RFC 7662 introspection URL.
     public let oauth2IntrospectionURL: String?
+    public let personality: Personality
+
+    /// Which server Dovecot is configured to look like.
+    public enum Personality: Sendable {
+        /// Dovecot as Debian ships it, with RFC 6154 roles on Sent, Junk, Trash, Drafts and Archive.
+        case standard
+        /// Exchange Online: its capability list (no SPECIAL-USE, LIST-STATUS or CONDSTORE), no role
+        /// attributes at all; the folders are named in the mailbox's language by whoever writes them.
+        case exchange
+        /// Gmail: `[Gmail]/All Mail` carries `\All`, and the other `[Gmail]/` folders their roles.
+        case gmail
+    }
+
+    /// Exchange Online's post-login capabilities, as it advertises them.
+    public static let exchangeCapabilities = "IMAP4 IMAP4rev1 AUTH=PLAIN AUTH=XOAUTH2 SASL-IR UIDPLUS ID UNSELECT CHILDREN IDLE NAMESPACE LITERAL+"
 
     public init(users: [String: String] = ["owner": "owner-secret-pw"], tls: TLSFiles? = nil, root: URL? = nil,
-                oauth2IntrospectionURL: String? = nil) throws {
+                oauth2IntrospectionURL: String? = nil, personality: Personality = .standard) throws {
         self.users = users
+        self.personality = personality
         self.tls = tls
         self.oauth2IntrospectionURL = oauth2IntrospectionURL
         self.root = try root ?? Self.makeTemporaryDirectory(prefix: "kith-dovecot")
@@ -166,26 +182,26 @@ public final class DovecotServer: @unchecked Sendable {
         namespace inbox {
           inbox = yes
           separator = /
-          mailbox Sent {
-            special_use = \\Sent
-          }
-          mailbox Junk {
-            special_use = \\Junk
-          }
-          mailbox Trash {
-            special_use = \\Trash
-          }
-          mailbox Drafts {
-            special_use = \\Drafts
-          }
-          mailbox Archive {
-            special_use = \\Archive
-          }
+        \(Self.roles(personality))
         }
+        \(personality == .exchange ? "imap_capability = \(Self.exchangeCapabilities)" : "")
 
         """
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         chmod(base, 0o755)
+    }
+
+    /// The namespace's `mailbox` blocks giving folders their RFC 6154 roles.
+    private static func roles(_ personality: Personality) -> String {
+        let roles: [(String, String)]
+        switch personality {
+        case .standard: roles = [("Sent", "\\Sent"), ("Junk", "\\Junk"), ("Trash", "\\Trash"), ("Drafts", "\\Drafts"), ("Archive", "\\Archive")]
+        case .exchange: roles = []
+        case .gmail:
+            roles = [("[Gmail]/All Mail", "\\All"), ("[Gmail]/Sent Mail", "\\Sent"), ("[Gmail]/Drafts", "\\Drafts"),
+                     ("[Gmail]/Spam", "\\Junk"), ("[Gmail]/Trash", "\\Trash"), ("[Gmail]/Starred", "\\Flagged")]
+        }
+        return roles.map { "  mailbox \"\($0.0)\" {\n    special_use = \($0.1)\n  }" }.joined(separator: "\n")
     }
 
     /// Whether `pid` still runs; a zombie (which a container's init may never reap) counts as gone.

@@ -118,15 +118,41 @@ public struct SampleMessage: Sendable {
         return lines.joined(separator: "\r\n") + "\r\n\r\nBody of \(logicalID).\r\n"
     }
 
-    public func write(to maildir: URL, fileName: String) throws {
-        let folderDirectory = folder == "INBOX" ? maildir : maildir.appendingPathComponent("." + folder.replacingOccurrences(of: "/", with: "."))
+    /// Maildir++ names folders in modified UTF-7 on disk, with `.` between levels.
+    public func write(to maildir: URL, fileName: String, draft: Bool = false) throws {
+        let onDisk = MailboxNameEncoding.modifiedUTF7(folder).replacingOccurrences(of: "/", with: ".")
+        let folderDirectory = folder == "INBOX" ? maildir : maildir.appendingPathComponent("." + onDisk)
         let cur = folderDirectory.appendingPathComponent("cur")
         for sub in ["cur", "new", "tmp"] {
             try FileManager.default.createDirectory(at: folderDirectory.appendingPathComponent(sub), withIntermediateDirectories: true)
         }
-        let file = cur.appendingPathComponent(fileName + (seen ? ":2,S" : ":2,"))
+        let file = cur.appendingPathComponent(fileName + ":2," + (draft ? "D" : "") + (seen ? "S" : ""))
         try Data(render().utf8).write(to: file)
         try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSince1970: TimeInterval(internalDate))], ofItemAtPath: file.path)
+    }
+}
+
+/// Mailbox names as IMAP and Maildir++ store them (RFC 3501 section 5.1.3), for writing test mailboxes.
+public enum MailboxNameEncoding {
+    public static func modifiedUTF7(_ name: String) -> String {
+        var out = ""
+        var pending: [UInt16] = []
+        func flush() {
+            guard !pending.isEmpty else { return }
+            let bytes = pending.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+            out += "&" + Data(bytes).base64EncodedString().replacingOccurrences(of: "=", with: "").replacingOccurrences(of: "/", with: ",") + "-"
+            pending = []
+        }
+        for scalar in name.unicodeScalars {
+            if scalar.value >= 0x20 && scalar.value <= 0x7E {
+                flush()
+                out += scalar == "&" ? "&-" : String(scalar)
+            } else {
+                pending += Array(String(scalar).utf16)
+            }
+        }
+        flush()
+        return out
     }
 }
 

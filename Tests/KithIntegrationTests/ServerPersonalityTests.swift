@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+import KithArchive
+import KithConfig
+import KithHarvest
+import KithTestSupport
+
+/// A real Dovecot configured to look like another server, with the sample mailbox laid out the way that
+/// server lays it out; kith reaches it through a recording proxy that counts commands and replies.
+private final class Personality {
+    let server: DovecotServer
+    let proxy: FaultProxy
+    let account: AccountConfig
+    let archive: Archive
+    /// The sample as a standard server would hold it: what the contacts must equal.
+    let model: SampleMailbox
+
+    init(_ personality: DovecotServer.Personality, messages: Int, seed: UInt64, layout: (SampleMailbox) -> [(SampleMessage, draft: Bool)]) throws {
+        server = try DovecotServer(users: ["owner": "personality-pw"], personality: personality)
+        model = SampleMailbox.generate(count: messages, seed: seed)
+        for (index, (message, draft)) in layout(model).enumerated() {
+            try message.write(to: server.maildir(), fileName: "\(1_600_000_000 + index).M\(index)P1.kith", draft: draft)
+        }
+        try server.start()
+        // Records every command; the answer it looks for never comes.
+        proxy = try FaultProxy(upstreamPort: server.port, fault: .answerAndClose(command: "\u{1}never", occurrences: [], reply: ""))
+        let directory = server.root.appendingPathComponent("kith")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let passwordFile = directory.appendingPathComponent("password").path
+        try SampleConfig.writePasswordFile("personality-pw", to: passwordFile)
+        account = AccountConfig(name: "acme", url: "imap://127.0.0.1:\(proxy.port)", username: "owner", password: .file(passwordFile),
+                                addresses: model.ownerAddresses, allowPlaintext: true)
+        archive = try Archive(path: directory.appendingPathComponent("archive.sqlite").path)
+    }
+
+    func harvest() -> HarvestReport { Harvester(archive: archive, logger: quietLogger()).harvest(account) }
+
+    /// Commands of the `connection`-th session after login (libcurl's CAPABILITY and AUTHENTICATE left out), without tags.
+    func commands(connection: Int) -> [String] {
+        let all = proxy.commandLog.filter { $0.connection == connection }.map { String($0.line.drop { $0 != " " }.dropFirst()) }
+        return Array(all.drop { !$0.hasPrefix("AUTHENTICATE") && !$0.hasPrefix("LOGIN") }.dropFirst())
+    }
+
+    /// Header FETCH replies the server sent so far.
+    var headerReplies: Int {
+        String(decoding: proxy.recordedServerBytes, as: UTF8.self).components(separatedBy: "BODY[HEADER.FIELDS").count - 1
+    }
+}
+
+@Suite(.serialized) struct ServerPersonalityTests {
+    /// Exchange Online in German and in French: no SPECIAL-USE, localized role names, folders without mail.
+    @Test(arguments: [
+        ["Sent": "Gesendete Elemente", "Junk": "Junk-E-Mail", "Trash": "Gelöschte Elemente", "Drafts": "Entwürfe",
+         "no mail": "Kalender|Kontakte|Aufgaben|Synchronisierungsprobleme/Konflikte|Postausgang"],
+        ["Sent": "Éléments envoyés", "Junk": "Courrier indésirable", "Trash": "Éléments supprimés", "Drafts": "Brouillons",
+         "no mail": "Calendrier|Contacts|Tâches|Problèmes de synchronisation|Boîte d'envoi"],
+    ])
+    func exchangeReadsOnlyCorrespondence(names: [String: String]) throws {
+        let noMail = names["no mail"]!.split(separator: "|").map(String.init)
+        let exchange = try Personality(.exchange, messages: 160, seed: 83) { model in
+            // Mail that must not count: a second sample spread over the folders that hold none.
+            let stray = SampleMailbox.generate(count: 40, seed: 84, firstIndex: 50_000, peopleOffset: 9_000).messages
+            return model.messages.map { message in
+                var renamed = message
+                renamed.folder = names[message.folder] ?? message.folder
+                return (renamed, false)
+            } + stray.enumerated().map { index, message in
+                var moved = message
+                moved.folder = noMail[index % noMail.count]
+                return (moved, false)
+            }
+        }
+        let report = exchange.harvest()
+        #expect(report.error == nil, "\(report.summary)")
+        try expectArchiveMatchesModel(exchange.archive, exchange.model)
+        let first = exchange.commands(connection: 1)
+        #expect(!first.contains { $0.contains("RETURN") }, "no RETURN options to a server that offers none: \(first.filter { $0.hasPrefix("LIST") })")
+        let examined = first.filter { $0.hasPrefix("EXAMINE") }.map { String($0.dropFirst(8)) }.sorted()
+        #expect(examined.count == SampleMailbox.harvestedFolders.count, "\(examined)")
+        let distinctInHarvested = exchange.model.messages.filter { SampleMailbox.harvestedFolders.contains($0.folder) }.count
+        #expect(exchange.headerReplies == distinctInHarvested, "one header reply per message in a folder read")
+
+        // A no-op: LIST with the STATUS of each known folder in one round trip, nothing opened.
+        let again = exchange.harvest()
+        #expect(again.foldersUnchanged == SampleMailbox.harvestedFolders.count && again.foldersHarvested == 0, "\(again.summary)")
+        let noop = exchange.commands(connection: 2)
+        #expect(noop.first == "CAPABILITY" && noop.last == "LOGOUT", "\(noop)")
+        // Three round trips after login: CAPABILITY; LIST with every STATUS pipelined behind it; LOGOUT.
+        #expect(noop.count == 3 + SampleMailbox.harvestedFolders.count && noop[1] == "LIST \"\" \"*\"", "\(noop)")
+        #expect(noop.dropFirst(2).dropLast().allSatisfy { $0.hasPrefix("STATUS") }, "\(noop)")
+        #expect(noop.filter { $0.hasPrefix("STATUS") }.count == SampleMailbox.harvestedFolders.count)
+    }
+
+    /// Gmail: every message in [Gmail]/All Mail, labels holding copies, drafts in All Mail flagged \Draft.
+    @Test func gmailReadsAllMailOnceAndSkipsDrafts() throws {
+        var allMail = 0
+        let gmail = try Personality(.gmail, messages: 400, seed: 89) { model in
+            var layout: [(SampleMessage, draft: Bool)] = []
+            var inAllMail: Set<String> = []
+            for message in model.messages {
+                var copy = message
+                switch message.folder {
+                case "INBOX", "Sent", "Archive", "Projects/Kith":
+                    if inAllMail.insert(message.logicalID).inserted {
+                        copy.folder = "[Gmail]/All Mail"
+                        layout.append((copy, false))
+                    }
+                    // Labels: the INBOX and Sent views and a user label hold copies.
+                    let label = ["INBOX": "INBOX", "Sent": "[Gmail]/Sent Mail", "Projects/Kith": "Projects/Kith"][message.folder]
+                    if let label {
+                        copy.folder = label
+                        layout.append((copy, false))
+                    }
+                case "Drafts":
+                    copy.folder = "[Gmail]/All Mail"
+                    layout.append((copy, true))
+                    copy.folder = "[Gmail]/Drafts"
+                    layout.append((copy, true))
+                default:
+                    copy.folder = message.folder == "Junk" ? "[Gmail]/Spam" : "[Gmail]/Trash"
+                    layout.append((copy, false))
+                }
+            }
+            allMail = layout.filter { $0.0.folder == "[Gmail]/All Mail" }.count
+            return layout
+        }
+        let report = gmail.harvest()
+        #expect(report.error == nil, "\(report.summary)")
+        try expectArchiveMatchesModel(gmail.archive, gmail.model)
+        let commands = gmail.commands(connection: 1)
+        #expect(commands.filter { $0.hasPrefix("EXAMINE") } == ["EXAMINE \"[Gmail]/All Mail\""], "\(commands)")
+        #expect(gmail.headerReplies == allMail, "each message fetched once, not once per label")
+        #expect(report.draftsSkipped == gmail.model.messages.filter { $0.folder == "Drafts" }.count)
+        #expect(report.draftsSkipped > 0, "the sample must hold drafts for this test to mean anything")
+    }
+}
