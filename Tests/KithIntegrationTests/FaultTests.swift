@@ -56,7 +56,7 @@ func proxied(_ account: TestAccount, _ fault: FaultProxy.Fault) throws -> (Fault
     }
 
     @Test func commandAnsweredWithNo() throws {
-        try harvestThrough(.answer(command: "UID FETCH", occurrence: 3, reply: "TAG NO [SERVERBUG] Internal error occurred\r\n")) { report, archive, _ in
+        try harvestThrough(.answer(command: "BODY.PEEK", occurrence: 3, reply: "TAG NO [SERVERBUG] Internal error occurred\r\n")) { report, archive, _ in
             let error = try #require(report.error)
             // The third chunk of ten of the first folder read: UIDs 21 to 30, or fewer when the folder is smaller.
             let range = try #require(error.uidRange)

@@ -57,8 +57,10 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
 }
 
 @Suite(.serialized) struct HostileServerTests {
+    /// Archive's header FETCH: its UIDs from 1001 are planned from 1, the cursor, to the last that exists.
+    static let archiveHeaderFetch = "UID FETCH 1:10"
     static let cases: [HostileCase] = [
-        HostileCase(name: "a 2^63 literal in the middle of a FETCH line", trigger: "UID FETCH 1001:",
+        HostileCase(name: "a 2^63 literal in the middle of a FETCH line", trigger: archiveHeaderFetch,
                     action: .reply("* 1 FETCH (UID 1001 BODY[HEADER.FIELDS (FROM)] {9223372036854775808} NIL)\r\nTAG OK done\r\n"),
                     mentions: "literal size {9223372036854775808} out of range"),
         HostileCase(name: "a 2^63 literal in the middle of a LIST line", trigger: "LIST \"\"",
@@ -67,7 +69,7 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
                     action: .reply("* 3 EXISTS\r\n* OK [UIDVALIDITY 7] x\r\n* OK [UIDNEXT 4294967296] x\r\nTAG OK done\r\n"), mentions: "UIDNEXT 4294967296"),
         HostileCase(name: "four million untagged RECENT lines", trigger: "EXAMINE \"Archive\"",
                     action: .flood(line: "* 1 RECENT\r\n", count: 1_001_000), mentions: "flooding"),
-        HostileCase(name: "a literal trickling one byte every 300 ms", trigger: "UID FETCH 1001:",
+        HostileCase(name: "a literal trickling one byte every 300 ms", trigger: archiveHeaderFetch,
                     action: .trickle("* 1 FETCH (UID 1001 BODY[HEADER.FIELDS (FROM)] {40}\r\nFrom: slow@example.org\r\n\r\n" + String(repeating: "x", count: 40) + ")\r\n", milliseconds: 300),
                     mentions: "did not complete within 3 s"),
     ]
@@ -75,7 +77,7 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
     /// Each ends in a clear error naming the value, nothing archived is lost, and the next harvest completes.
     @Test(arguments: cases) func hostileAnswerEndsInAClearErrorAndTheNextHarvestCompletes(_ hostile: HostileCase) throws {
         let fake = try FakeAccount { connection, _, command in
-            connection == 1 && command.contains(hostile.trigger) ? hostile.action : .standard
+            connection == 1 && command.contains(hostile.trigger) && !command.hasSuffix("(UID)") ? hostile.action : .standard
         }
         let started = Date()
         let report = fake.harvester(commandTimeout: 3).harvest(fake.account)
@@ -97,12 +99,13 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
     @Test func uidZeroIsIgnored() throws {
         let header = "From: zero@uid-zero.example\r\n\r\n"
         let fake = try FakeAccount { _, _, command in
-            command.contains("UID FETCH 1001:")
+            command.contains(HostileServerTests.archiveHeaderFetch) && !command.hasSuffix("(UID)")
                 ? .prefix("* 9 FETCH (UID 0 INTERNALDATE \"01-Jan-2024 10:00:00 +0000\" BODY[HEADER.FIELDS (FROM)] {\(header.utf8.count)}\r\n\(header))\r\n")
                 : .standard
         }
         let report = fake.harvester().harvest(fake.account)
         #expect(report.error == nil, "\(report.summary)")
+        #expect(fake.server.receivedCommands.contains { $0.contains(Self.archiveHeaderFetch) && !$0.hasSuffix("(UID)") }, "the UID 0 reply was sent")
         try expectArchiveMatchesModel(fake.archive, fake.model)
     }
 
