@@ -275,6 +275,7 @@ public final class FakeIMAPServer: @unchecked Sendable {
             if items.contains("INTERNALDATE") { line += " INTERNALDATE \"\(message.internalDate)\"" }
             if items.contains("RFC822.SIZE") { line += " RFC822.SIZE \(message.bytes.count)" }
             if items.contains("FLAGS") { line += " FLAGS (\\Seen)" }
+            if items.contains("X-GM-MSGID") { line += " X-GM-MSGID \(Self.gmailMessageID(message.bytes))" }
             var body: [UInt8]?
             var section = ""
             if let open = items.range(of: "BODY.PEEK["), let close = items[open.upperBound...].firstIndex(of: "]") {
@@ -291,6 +292,11 @@ public final class FakeIMAPServer: @unchecked Sendable {
             out += Array(")\r\n".utf8)
         }
         return out
+    }
+
+    /// Gmail gives a message one id in every label: here, an FNV-1a hash of its bytes.
+    public static func gmailMessageID(_ bytes: [UInt8]) -> UInt64 {
+        bytes.reduce(UInt64(0xcbf29ce484222325)) { ($0 ^ UInt64($1)) &* 0x100000001b3 } >> 1
     }
 
     private static func quoted(_ name: String) -> String {

@@ -133,4 +133,51 @@ private final class Personality {
         #expect(report.draftsSkipped == gmail.model.messages.filter { $0.folder == "Drafts" }.count)
         #expect(report.draftsSkipped > 0, "the sample must hold drafts for this test to mean anything")
     }
+
+    /// Gmail's extension and UIDs: X-GM-MSGID identifies messages without a Message-ID, and All Mail's
+    /// UIDs lie 40,000 apart under a UIDNEXT in the hundreds of millions (a scripted server: Dovecot has neither).
+    @Test func gmailMessageIdsAndSparseUIDsCostACoupleOfCommands() throws {
+        let sample = SampleMailbox.generate(count: 120, seed: 97)
+        var seen: Set<String> = []
+        let distinct = sample.messages.filter { SampleMailbox.harvestedFolders.contains($0.folder) && seen.insert($0.logicalID).inserted }
+        let first: UInt32 = 300_000_000, step: UInt32 = 40_000
+        let server = try FakeIMAPServer(mailboxes: [
+            FakeIMAPServer.mailbox("INBOX", messages: Array(distinct.prefix(12))),
+            FakeIMAPServer.mailbox("[Gmail]/All Mail", messages: distinct, firstUID: first, step: step,
+                                   uidNext: first + UInt32(distinct.count) * step, attributes: ["\\All"]),
+            FakeIMAPServer.mailbox("Clients", messages: Array(distinct.suffix(9))),
+        ], capabilities: "LITERAL+ SPECIAL-USE X-GM-EXT-1")
+        let directory = try DovecotServer.makeTemporaryDirectory(prefix: "kith-gmail")
+        let passwordFile = directory.appendingPathComponent("pw").path
+        try SampleConfig.writePasswordFile("fake-pw", to: passwordFile)
+        let account = AccountConfig(name: "acme", url: server.url, username: "owner", password: .file(passwordFile),
+                                    addresses: sample.ownerAddresses, allowPlaintext: true)
+        let archivePath = directory.appendingPathComponent("archive.sqlite").path
+        let archive = try Archive(path: archivePath)
+        let report = Harvester(archive: archive, logger: quietLogger()).harvest(account)
+        #expect(report.error == nil, "\(report.summary)")
+        try expectArchiveMatchesModel(archive, SampleMailbox(ownerAddresses: sample.ownerAddresses, messages: distinct))
+
+        let commands = server.receivedCommands
+        #expect(commands.filter { $0.hasPrefix("EXAMINE") } == ["EXAMINE \"[Gmail]/All Mail\""])
+        let fetches = commands.filter { $0.hasPrefix("UID FETCH") }
+        #expect(fetches.count == 2, "the UIDs that exist, then one chunk: \(fetches.map { $0.prefix(60) })")
+        #expect(fetches.last?.contains("X-GM-MSGID") == true)
+        let withoutMessageID = distinct.filter { $0.messageID == nil }.count
+        #expect(withoutMessageID > 0, "the sample must hold mail without Message-ID for this test to mean anything")
+        let query = "select count(*) from message where identity like 'x-gm-msgid:%'"
+        let counted = try ChildProcess.run(["python3", "-c", "import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])",
+                                            archivePath, query], environment: ProcessInfo.processInfo.environment, timeoutSeconds: 30)
+        #expect(String(decoding: counted.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) == String(withoutMessageID))
+    }
+
+    /// Dovecot offers LIST-STATUS: a no-op is one LIST that returns every folder's state.
+    @Test func listStatusWhereOffered() throws {
+        let dovecot = try Personality(.standard, messages: 120, seed: 101) { model in model.messages.map { ($0, false) } }
+        #expect(dovecot.harvest().error == nil)
+        try expectArchiveMatchesModel(dovecot.archive, dovecot.model)
+        let again = dovecot.harvest()
+        #expect(again.foldersHarvested == 0 && again.foldersUnchanged == SampleMailbox.harvestedFolders.count, "\(again.summary)")
+        #expect(dovecot.commands(connection: 2) == ["CAPABILITY", "LIST \"\" \"*\" RETURN (SPECIAL-USE STATUS (UIDNEXT UIDVALIDITY MESSAGES))", "LOGOUT"])
+    }
 }
