@@ -100,6 +100,19 @@ struct RandomChunks: IteratorProtocol {
         #expect(try parser.next() == .tagged(tag: "a1", status: StatusResponse(kind: .ok, text: "done")))
     }
 
+    /// Exchange ends untagged STATUS with a space; names come quoted, as atoms or as literals.
+    @Test func statusRepliesWithTrailingSpacesAndAnyNameForm() throws {
+        var parser = ResponseParser()
+        parser.append(Array(("* STATUS \"Gesendete Elemente\" (MESSAGES 12 UIDNEXT 480 UIDVALIDITY 14) \r\n"
+                             + "* STATUS INBOX (UIDNEXT 9 MESSAGES 0 UIDVALIDITY 1 HIGHESTMODSEQ 77)\r\n"
+                             + "* STATUS {5}\r\nA)B C (UIDVALIDITY 3)\r\n"
+                             + "* STATUS X (UIDNEXT 4294967296)\r\n").utf8))
+        #expect(try parser.next() == .untagged(.mailboxStatus(MailboxStatusData(name: Array("Gesendete Elemente".utf8), uidNext: 480, uidValidity: 14, messages: 12))))
+        #expect(try parser.next() == .untagged(.mailboxStatus(MailboxStatusData(name: Array("INBOX".utf8), uidNext: 9, uidValidity: 1, messages: 0))))
+        #expect(try parser.next() == .untagged(.mailboxStatus(MailboxStatusData(name: Array("A)B C".utf8), uidValidity: 3))))
+        #expect(throws: WireError.self) { try parser.next() }
+    }
+
     @Test func literalThatLooksLikeALineEndIsData() throws {
         // The literal holds "x\r\na2 OK fake\r\n": framing must count bytes, not look for CRLF.
         let bytes = Array("* 1 FETCH (UID 9 BODY[] {17}\r\nx\r\na2 OK fake\r\n\r\n)\r\na2 OK real\r\n".utf8)
