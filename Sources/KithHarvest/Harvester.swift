@@ -122,7 +122,7 @@ public struct Harvester: Sendable {
     }
 
     /// What one harvest carries from folder to folder.
-    private final class HarvestRun {
+    fileprivate final class HarvestRun {
         let account: AccountConfig
         let extractor: MessageExtractor
         let commits = CommitQueue()
@@ -218,9 +218,9 @@ public struct Harvester: Sendable {
                      metadata: ["account": "\(run.account.name)", "folder": "\(displayName)"])
     }
 
-    /// Reads one folder's new messages. Returns the server's refusal when it would not open the folder.
+    /// Reads one folder's new messages: open it read-only, plan from the UIDs that exist, fetch the plan.
+    /// Returns the server's refusal when it would not open the folder.
     private func harvestFolder(_ mailbox: [UInt8], displayName: String, run: HarvestRun, session: IMAPSession) throws -> String? {
-        let account = run.account
         run.folder = displayName
         run.range = nil
         let server: MailboxStatus
@@ -231,42 +231,99 @@ public struct Harvester: Sendable {
             return status.summary
         }
         let folder = try archive.folder(accountID: run.accountID!, name: mailbox, displayName: displayName)
-        var plan = FolderSyncPlan.make(folder: folder, server: server, chunkSize: chunkSize)
-        if let newValidity = plan.resetTo, folder.uidValidity != nil {
-            logger.notice("UIDVALIDITY changed; re-reading the folder (archived messages are kept, none counted twice)",
-                          metadata: ["account": "\(account.name)", "folder": "\(displayName)", "uidvalidity": "\(newValidity)"])
-        }
-        if let newValidity = plan.resetTo { try archive.resetFolder(id: folder.id, uidValidity: newValidity) }
-        try archive.noteServerState(folderID: folder.id, uidNext: server.uidNext, serverCount: server.exists)
-        // Plan from the UIDs that exist, never from UIDNEXT: sparse UIDs cost nothing, and a UID the server
-        // lists but then sends no data for (Exchange) is known to be missing.
-        var listed: Set<UInt32>?
-        if server.uidNext != nil, let span = plan.uidSpan ?? plan.ranges.first.map({ $0.lowerBound...plan.ranges[plan.ranges.count - 1].upperBound }) {
-            run.range = span
-            let existing = try session.existingUIDs(in: span)
-            listed = Set(existing)
-            plan.ranges = existing.isEmpty ? [] : FolderSyncPlan.chunks(of: existing, within: span, chunkSize: chunkSize)
-            if existing.isEmpty {
-                // Everything up to UIDNEXT is gone: the cursor moves to the span's end, nothing to fetch.
-                try archive.commit([], folderID: folder.id, uidValidity: server.uidValidity, lastUID: span.upperBound)
-            }
-        }
-        guard let first = plan.ranges.first, let last = plan.ranges.last else {
+        let (ranges, listed) = try plan(folder, server: server, run: run, session: session)
+        guard !ranges.isEmpty else {
             run.report.foldersUnchanged += 1
             return nil
         }
         run.report.foldersHarvested += 1
-        let planned = first.lowerBound...last.upperBound
-        var pending: [ArchivedMessage] = []
-        var rangeIndex = 0
-        run.range = first
-        let folderStart = Date()
-        let expected = min(Int(server.exists), plan.ranges.reduce(0) { $0 + Int($1.upperBound - $1.lowerBound) + 1 })
-        var folderDone = 0
-        let extractor = run.extractor
-        var answered: Set<UInt32> = []
-        let items = MessageExtractor.fetchItems(gmail: session.capabilities.contains("X-GM-EXT-1"))
-        try session.uidFetch(ranges: plan.ranges, items: items, window: pipelineWindow, onMessage: { attributes in
+        let fetch = FolderFetch(harvester: self, run: run, folder: folder, server: server, ranges: ranges)
+        run.range = ranges.first
+        try session.uidFetch(ranges: ranges, items: MessageExtractor.fetchItems(gmail: session.capabilities.contains("X-GM-EXT-1")),
+                             window: pipelineWindow, onMessage: fetch.accept, onRangeComplete: fetch.complete)
+        if let missing = listed?.subtracting(fetch.answered).sorted(), !missing.isEmpty {
+            run.report.missingMessages += missing.count
+            try archive.addMissing(folderID: folder.id, count: missing.count)
+            let shown = missing.prefix(10).map(String.init).joined(separator: ", ") + (missing.count > 10 ? ", ..." : "")
+            logger.warning("the server listed \(missing.count) messages but sent no data for them (UIDs \(shown)); counted as missing, not asked for again",
+                           metadata: ["account": "\(run.account.name)", "folder": "\(displayName)"])
+        }
+        return nil
+    }
+
+    /// The UID ranges to fetch, planned from the UIDs that exist, never from UIDNEXT: sparse UIDs cost
+    /// nothing, and a UID the server lists but then sends no data for (Exchange) is known to be missing.
+    /// Also resets the folder when UIDVALIDITY changed and records what EXAMINE said.
+    private func plan(_ folder: FolderState, server: MailboxStatus, run: HarvestRun, session: IMAPSession) throws
+        -> (ranges: [ClosedRange<UInt32>], listed: Set<UInt32>?) {
+        var plan = FolderSyncPlan.make(folder: folder, server: server, chunkSize: chunkSize)
+        if let newValidity = plan.resetTo, folder.uidValidity != nil {
+            logger.notice("UIDVALIDITY changed; re-reading the folder (archived messages are kept, none counted twice)",
+                          metadata: ["account": "\(run.account.name)", "folder": "\(folder.displayName)", "uidvalidity": "\(newValidity)"])
+        }
+        if let newValidity = plan.resetTo { try archive.resetFolder(id: folder.id, uidValidity: newValidity) }
+        try archive.noteServerState(folderID: folder.id, uidNext: server.uidNext, serverCount: server.exists)
+        // Without UIDNEXT the one range is open-ended, and only what comes back moves the cursor.
+        guard server.uidNext != nil, let span = plan.uidSpan ?? plan.ranges.first.map({ $0.lowerBound...plan.ranges[plan.ranges.count - 1].upperBound })
+        else { return (plan.ranges, nil) }
+        run.range = span
+        let existing = try session.existingUIDs(in: span)
+        guard !existing.isEmpty else {
+            // Everything up to UIDNEXT is gone: the cursor moves to the span's end, nothing to fetch.
+            try archive.commit([], folderID: folder.id, uidValidity: server.uidValidity, lastUID: span.upperBound)
+            return ([], [])
+        }
+        return (FolderSyncPlan.chunks(of: existing, within: span, chunkSize: chunkSize), Set(existing))
+    }
+
+    /// Commits one finished range's messages with the folder's new cursor, on the commit queue.
+    fileprivate func commit(_ done: [ArchivedMessage], folder: FolderState, uidValidity: UInt32, cursor: UInt32,
+                            run: HarvestRun, shown: HarvestProgress, started folderStart: Date) throws {
+        let received = Date()
+        let accountName = run.account.name
+        try run.commits.submit { [archive, progress, logger] in
+            let started = Date()
+            try archive.commit(done, folderID: folder.id, uidValidity: uidValidity, lastUID: cursor)
+            logger.debug("committed \(done.count) messages up to UID \(cursor)", metadata: [
+                "account": "\(accountName)", "folder": "\(folder.displayName)",
+                "queued_ms": "\(Int(started.timeIntervalSince(received) * 1000))",
+                "commit_ms": "\(Int(Date().timeIntervalSince(started) * 1000))",
+            ])
+            var committed = shown
+            committed.seconds = Date().timeIntervalSince(folderStart)
+            progress?(committed)
+        }
+        if shouldStop() { throw HarvestStopped() }
+    }
+
+    /// One folder's fetch in flight: replies become messages, and each range the server confirms is
+    /// committed with the cursor at its end.
+    private final class FolderFetch {
+        let harvester: Harvester
+        let run: HarvestRun
+        let folder: FolderState
+        let server: MailboxStatus
+        let ranges: [ClosedRange<UInt32>]
+        let planned: ClosedRange<UInt32>
+        let expected: Int
+        let started = Date()
+        /// Every UID the server sent a reply for.
+        private(set) var answered: Set<UInt32> = []
+        private var pending: [ArchivedMessage] = []
+        private var done = 0
+        private var rangeIndex = 0
+
+        init(harvester: Harvester, run: HarvestRun, folder: FolderState, server: MailboxStatus, ranges: [ClosedRange<UInt32>]) {
+            self.harvester = harvester
+            self.run = run
+            self.folder = folder
+            self.server = server
+            self.ranges = ranges
+            planned = ranges[0].lowerBound...ranges[ranges.count - 1].upperBound
+            expected = min(Int(server.exists), ranges.reduce(0) { $0 + Int($1.upperBound - $1.lowerBound) + 1 })
+        }
+
+        func accept(_ attributes: FetchAttributes) {
             // UID 0 is not a UID; a UID outside what was asked for is not an answer to it.
             guard let uid = attributes.uid, uid > 0, planned.contains(uid) else { return }
             answered.insert(uid)
@@ -276,43 +333,24 @@ public struct Harvester: Sendable {
                 return
             }
             let headers = attributes.bodySections.first { $0.section.uppercased().hasPrefix("HEADER") }?.data ?? []
-            pending.append(extractor.extract(headerBytes: headers, uid: uid, internalDate: attributes.internalDate,
-                                             gmailMessageID: attributes.gmailMessageID))
-        }, onRangeComplete: { range in
+            pending.append(run.extractor.extract(headerBytes: headers, uid: uid, internalDate: attributes.internalDate,
+                                                 gmailMessageID: attributes.gmailMessageID))
+        }
+
+        func complete(_ range: ClosedRange<UInt32>) throws {
             // Replies arrive in order, so everything up to this range's end belongs to finished ranges.
-            let done = pending.filter { $0.uid <= range.upperBound }
+            let finished = pending.filter { $0.uid <= range.upperBound }
             pending.removeAll { $0.uid <= range.upperBound }
             // Without UIDNEXT the range is open-ended: the cursor moves only as far as what was seen.
-            let cursor = server.uidNext == nil ? (done.map(\.uid).max() ?? 0) : range.upperBound
-            run.report.messagesFetched += done.count
-            folderDone += done.count
-            let shown = HarvestProgress(account: account.name, folder: displayName, done: folderDone,
-                                        total: max(expected, folderDone), seconds: 0)
-            let received = Date()
-            try run.commits.submit { [archive, progress, logger] in
-                let started = Date()
-                try archive.commit(done, folderID: folder.id, uidValidity: server.uidValidity, lastUID: cursor)
-                logger.debug("committed \(done.count) messages up to UID \(cursor)", metadata: [
-                    "account": "\(account.name)", "folder": "\(displayName)",
-                    "queued_ms": "\(Int(started.timeIntervalSince(received) * 1000))",
-                    "commit_ms": "\(Int(Date().timeIntervalSince(started) * 1000))",
-                ])
-                var committed = shown
-                committed.seconds = Date().timeIntervalSince(folderStart)
-                progress?(committed)
-            }
+            let cursor = server.uidNext == nil ? (finished.map(\.uid).max() ?? 0) : range.upperBound
+            run.report.messagesFetched += finished.count
+            done += finished.count
+            let shown = HarvestProgress(account: run.account.name, folder: folder.displayName, done: done,
+                                        total: max(expected, done), seconds: 0)
             rangeIndex += 1
-            run.range = rangeIndex < plan.ranges.count ? plan.ranges[rangeIndex] : nil
-            if shouldStop() { throw HarvestStopped() }
-        })
-        if let missing = listed?.subtracting(answered).sorted(), !missing.isEmpty {
-            run.report.missingMessages += missing.count
-            try archive.addMissing(folderID: folder.id, count: missing.count)
-            let shown = missing.prefix(10).map(String.init).joined(separator: ", ") + (missing.count > 10 ? ", ..." : "")
-            logger.warning("the server listed \(missing.count) messages but sent no data for them (UIDs \(shown)); counted as missing, not asked for again",
-                           metadata: ["account": "\(account.name)", "folder": "\(displayName)"])
+            run.range = rangeIndex < ranges.count ? ranges[rangeIndex] : nil
+            try harvester.commit(finished, folder: folder, uidValidity: server.uidValidity, cursor: cursor, run: run, shown: shown, started: started)
         }
-        return nil
     }
 
     /// Logs in; an OAuth2 token the server refuses is fetched once more (it may have just expired), then reported.
