@@ -180,4 +180,16 @@ private final class Personality {
         #expect(again.foldersHarvested == 0 && again.foldersUnchanged == SampleMailbox.harvestedFolders.count, "\(again.summary)")
         #expect(dovecot.commands(connection: 2) == ["CAPABILITY", "LIST \"\" \"*\" RETURN (SPECIAL-USE STATUS (UIDNEXT UIDVALIDITY MESSAGES))", "LOGOUT"])
     }
+
+    /// `kith harvest --log-level info` says which folders it skipped and why.
+    @Test func infoLogNamesSkippedFoldersAndWhy() throws {
+        let account = try TestAccount(messages: 400, seed: 103)
+        let harvest = try kith(["harvest", "--log-level", "info"], config: account.configPath)
+        #expect(harvest.status == 0, "\(harvest.errors)")
+        let present = Set(account.mailbox.messages.map(\.folder))
+        for (folder, reason) in [("Junk", "junk (\\Junk)"), ("Trash", "trash (\\Trash)"), ("Drafts", "drafts (\\Drafts)")] where present.contains(folder) {
+            #expect(harvest.errors.split(separator: "\n").contains { $0.contains("folder skipped: \(reason)") && $0.contains(folder) },
+                    "\(folder): \(harvest.errors)")
+        }
+    }
 }
