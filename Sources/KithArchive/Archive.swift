@@ -169,6 +169,25 @@ public final class Archive: Sendable {
         }
     }
 
+    /// Remembers the owner's addresses an import used (merged with those stored before) and when it ran.
+    public func recordImport(accountID: Int64, addresses: [String]) throws {
+        try pool.write { db in
+            let stored = try String.fetchOne(db, sql: "SELECT addresses FROM account WHERE id = ?", arguments: [accountID]) ?? ""
+            var all = stored.split(separator: "\n").map(String.init)
+            for address in addresses.map({ $0.lowercased() }) where !all.contains(address) { all.append(address) }
+            try db.execute(sql: "UPDATE account SET addresses = ?, imported_at = ? WHERE id = ?",
+                           arguments: [all.joined(separator: "\n"), Self.now(), accountID])
+        }
+    }
+
+    /// The owner's addresses stored for `account` by earlier imports.
+    public func storedAddresses(account: String) throws -> [String] {
+        try pool.read { db in
+            (try String.fetchOne(db, sql: "SELECT addresses FROM account WHERE name = ?", arguments: [account]) ?? "")
+                .split(separator: "\n").map(String.init)
+        }
+    }
+
     /// Adds `count` messages the server listed in the folder but never sent.
     public func addMissing(folderID: Int64, count: Int) throws {
         try pool.write { db in

@@ -93,6 +93,11 @@ enum ArchiveSchema {
             // Messages the server listed but sent no data for (Exchange): counted, not asked for again.
             try db.execute(sql: "ALTER TABLE folder ADD COLUMN missing INTEGER NOT NULL DEFAULT 0")
         }
+        migrator.registerMigration("v6-imports") { db in
+            // The owner's addresses given to `kith import` (one per line), and when mail was last imported.
+            try db.execute(sql: "ALTER TABLE account ADD COLUMN addresses TEXT")
+            try db.execute(sql: "ALTER TABLE account ADD COLUMN imported_at INTEGER")
+        }
         return migrator
     }
 }

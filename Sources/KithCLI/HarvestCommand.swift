@@ -20,10 +20,14 @@ struct HarvestCommand: ParsableCommand {
     func run() throws {
         let config = try options.loadConfig()
         let logger = try options.makeLogger()
-        var accounts = config.accounts
+        var accounts = config.harvestedAccounts
         if let account {
             guard let chosen = config.account(named: account) else {
                 printError("no account named \"\(account)\" in \(config.files.joined(separator: ", "))")
+                throw ExitCode(2)
+            }
+            guard !chosen.archiveOnly else {
+                printError("account \"\(account)\" has no url: it is known from imported mail only (kith import)")
                 throw ExitCode(2)
             }
             accounts = [chosen]

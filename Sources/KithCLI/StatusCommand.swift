@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KithArchive
+import KithConfig
 import KithHarvest
 import KithMail
 
@@ -20,10 +21,19 @@ struct StatusCommand: ParsableCommand {
         let today = Int(TestClock.now().timeIntervalSince1970 / 86_400)
         var rows: [[String: Any]] = []
         let colour = Terminal.wantsColour
-        for account in config.accounts {
+        // Accounts known from imported mail only (not in the config) are shown too.
+        var accounts = config.accounts
+        for name in summaries.keys.sorted() where config.account(named: name) == nil {
+            var imported = AccountConfig(name: name, url: "", username: "", password: .environment(""), addresses: [])
+            imported.archiveOnly = true
+            accounts.append(imported)
+        }
+        for account in accounts {
             let summary = summaries[account.name]
             var state = "ok"
-            if summary?.closedAt != nil {
+            if account.archiveOnly {
+                state = "imported"
+            } else if summary?.closedAt != nil {
                 state = "closed"
             } else if let since = summary?.failingSince {
                 switch summary?.lastError.flatMap(HarvestError.cause(ofStoredError:)) {

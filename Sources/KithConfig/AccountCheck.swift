@@ -27,6 +27,10 @@ struct AccountCheck {
 
     mutating func build(folders: TOMLValueConvertible?, oauth2: TOMLValueConvertible?, decoder: inout ConfigDecoder) -> AccountConfig? {
         let name = checkName()
+        // No url but the owner's addresses: an account known from imported mail only.
+        if !writtenKeys.contains("url"), table.addresses != nil {
+            return archiveOnlyAccount(name: name)
+        }
         let url = checkURL()
         let username = table.username
         if !writtenKeys.contains("username") { problem(nil, "missing required key \"username\"") }
@@ -75,6 +79,22 @@ struct AccountCheck {
             account.deprovisioning = plan
         }
         if let hours = table.earlyCutoffHours { account.earlyCutoffHours = hours }
+        return account
+    }
+
+    private mutating func archiveOnlyAccount(name: String?) -> AccountConfig? {
+        for key in ["username", "auth", "oauth2", "oauth2_token_command", "password_file", "password_command", "password_env",
+                    "password_credential", "folders", "interval", "tls_ca_file", "allow_plaintext"] where writtenKeys.contains(key) {
+            problem(key, "not used by an account without url (known from imported mail only)")
+        }
+        let addresses = checkAddresses(username: nil)
+        guard let name else { return nil }
+        var account = AccountConfig(name: name, url: "", username: "", password: .environment(""), addresses: addresses,
+                                    location: place.location(nil))
+        account.archiveOnly = true
+        if let date = table.closesOn {
+            account.deprovisioning = Deprovisioning(closesOnDay: ConfigDecoder.dayNumber(year: date.year, month: date.month, day: date.day))
+        }
         return account
     }
 

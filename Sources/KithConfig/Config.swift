@@ -11,6 +11,9 @@ public struct Config: Sendable {
     public func account(named name: String) -> AccountConfig? {
         accounts.first { $0.name == name }
     }
+
+    /// The accounts kith logs into: every block with a `url`.
+    public var harvestedAccounts: [AccountConfig] { accounts.filter { !$0.archiveOnly } }
 }
 
 /// `[archive]`: where the archive lives.
@@ -42,6 +45,8 @@ public struct AccountConfig: Sendable {
     public var earlyCutoffHours = 24
     /// Built-in OAuth2 sign-in (`[account.oauth2]`); the password source is then `.signIn`.
     public var oauth2: OAuth2Settings?
+    /// A block without `url`: a job whose server is gone, known from imported mail only. Never contacted.
+    public var archiveOnly = false
     /// Where the block starts, for messages about it.
     public var location: SourceLocation
 

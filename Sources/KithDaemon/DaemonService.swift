@@ -40,7 +40,7 @@ public struct DaemonService: Service {
         while true {
             let current = config
             let outcome = await withTaskGroup(of: Outcome.self) { group -> Outcome in
-                for account in current.accounts {
+                for account in current.harvestedAccounts {
                     group.addTask { await accountLoop(account, config: current); return .idle }
                 }
                 group.addTask {
@@ -239,9 +239,11 @@ actor ScheduleBoard {
 
     /// One line for `systemctl status`: accounts, failures, next harvest.
     func summary(_ config: Config) -> String {
-        let failing = config.accounts.filter { (entries[$0.name]?.schedule.failures ?? 0) > 0 }.map(\.name)
-        let next = config.accounts.compactMap { entries[$0.name]?.dueAt }.min()
-        var text = "\(config.accounts.count) accounts"
+        let accounts = config.harvestedAccounts
+        guard !accounts.isEmpty else { return "no accounts configured; add one and reload" }
+        let failing = accounts.filter { (entries[$0.name]?.schedule.failures ?? 0) > 0 }.map(\.name)
+        let next = accounts.compactMap { entries[$0.name]?.dueAt }.min()
+        var text = "\(accounts.count) accounts"
         if !failing.isEmpty { text += ", failing: \(failing.joined(separator: ", "))" }
         if let next {
             text += ", next harvest \(ISO8601DateFormatter().string(from: next))"

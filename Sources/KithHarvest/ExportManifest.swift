@@ -21,6 +21,9 @@ public struct ExportManifest: Sendable, Codable {
         public var reason: String?
         /// The file was read back and matched count and checksum.
         public var verified: Bool
+        /// What the folder is for (`sent`, `drafts`, `junk`...): from SPECIAL-USE, or from its name without it.
+        /// An import of the export skips drafts, junk and trash as a harvest does.
+        public var role: String?
 
         public var exported: Bool { file != nil && reason == nil }
         /// Every message the server reported is in the file, and the file was read back intact.
@@ -40,7 +43,7 @@ public struct ExportManifest: Sendable, Codable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case name, file, bytes, sha256, reason, verified, exported, complete
+            case name, file, bytes, sha256, reason, verified, exported, complete, role
             case rawName = "raw_name"
             case serverCount = "server_count"
             case exportedCount = "exported_count"
@@ -59,6 +62,7 @@ public struct ExportManifest: Sendable, Codable {
             try container.encode(verified, forKey: .verified)
             try container.encode(exported, forKey: .exported)
             try container.encode(complete, forKey: .complete)
+            try container.encode(role, forKey: .role)
         }
 
         public init(from decoder: Decoder) throws {
@@ -72,6 +76,7 @@ public struct ExportManifest: Sendable, Codable {
             sha256 = try container.decodeIfPresent(String.self, forKey: .sha256)
             reason = try container.decodeIfPresent(String.self, forKey: .reason)
             verified = try container.decodeIfPresent(Bool.self, forKey: .verified) ?? false
+            role = try container.decodeIfPresent(String.self, forKey: .role)
         }
     }
 

@@ -39,7 +39,10 @@ public struct FinalExporter: Sendable {
         let session = try harvester.connect(account)
         defer { session.logout() }
         let policy = FolderPolicy(selection: account.folders)
-        let entries = try session.listMailboxes().filter { entry in
+        let listing = try session.listMailboxes()
+        let roles = Dictionary(FolderPlan.make(listing: listing, selection: FolderSelection()).folders.map { ($0.name, $0.role) },
+                               uniquingKeysWith: { first, _ in first })
+        let entries = listing.filter { entry in
             policy.includes(entry, displayName: ModifiedUTF7.decode(entry.name)) || (entry.has("\\Drafts") && !entry.has("\\Noselect"))
         }
         let names = entries.map { ModifiedUTF7.decode($0.name) }
@@ -47,6 +50,7 @@ public struct FinalExporter: Sendable {
         var folders: [ExportManifest.Folder] = []
         for (index, entry) in entries.enumerated() {
             var folder = ExportManifest.Folder(name: names[index], rawName: String(decoding: entry.name, as: UTF8.self), file: nil, serverCount: 0)
+            folder.role = roles[entry.name]??.rawValue
             do {
                 folder = try exportFolder(entry.name, into: folder, file: files[index], session: session, directory: directory, progress: &progress)
             } catch let failure as FolderNotExported {

@@ -185,7 +185,9 @@ public struct Harvester: Sendable {
         let listStatus = session.capabilities.contains("LIST-STATUS")
         var commands = [Command.list(pattern: "*", returnSpecialUse: session.capabilities.contains("SPECIAL-USE"), returnStatus: listStatus)]
         if !listStatus {
-            commands += known.filter { $0.name.count <= Self.maximumFolderNameBytes }.map { Command.status(mailbox: $0.name) }
+            let imported = Array(Importer.folderPrefix.utf8)
+            commands += known.filter { $0.name.count <= Self.maximumFolderNameBytes && !$0.name.starts(with: imported) }
+                .map { Command.status(mailbox: $0.name) }
         }
         let (untagged, completions) = try session.pipeline(commands)
         guard completions[0].kind == .ok else { throw IMAPError.commandFailed(command: "LIST", status: completions[0]) }

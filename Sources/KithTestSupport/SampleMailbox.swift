@@ -102,7 +102,7 @@ public struct SampleMessage: Sendable {
         self.seen = seen
     }
 
-    func render() -> String {
+    public func render() -> String {
         var lines: [String] = []
         if let dateHeader { lines.append("Date: \(dateHeader)") }
         lines.append("From: " + from.map(\.header).joined(separator: ", "))
