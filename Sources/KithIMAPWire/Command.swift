@@ -4,9 +4,9 @@
 public enum Command: Equatable, Sendable {
     case capability
     case noop
-    /// `LIST "" "*"`, with `RETURN (SPECIAL-USE)` (RFC 6154) and `RETURN (STATUS (...))` (RFC 5819)
-    /// only when the server advertises them (Exchange answers BAD to what it does not offer).
-    case list(pattern: String, returnSpecialUse: Bool, returnStatus: Bool = false)
+    /// `LIST "" "*"`, with `RETURN (SPECIAL-USE)` (RFC 6154) only when the server advertises it
+    /// (Exchange answers BAD to what it does not offer).
+    case list(pattern: String, returnSpecialUse: Bool)
     /// `STATUS mailbox (UIDNEXT UIDVALIDITY MESSAGES)`: a folder's state without opening it.
     case status(mailbox: [UInt8])
     /// `EXAMINE mailbox`: the read-only SELECT (RFC 9051 section 6.3.3).
@@ -43,11 +43,10 @@ public enum Command: Equatable, Sendable {
             out += Array("CAPABILITY".utf8)
         case .noop:
             out += Array("NOOP".utf8)
-        case .list(let pattern, let returnSpecialUse, let returnStatus):
+        case .list(let pattern, let returnSpecialUse):
             out += Array("LIST \"\" ".utf8)
             Self.appendString(Array(pattern.utf8), to: &out, segments: &segments, nonSynchronizingLimit: nonSynchronizingLimit)
-            let options = (returnSpecialUse ? ["SPECIAL-USE"] : []) + (returnStatus ? ["STATUS (\(Self.statusItems))"] : [])
-            if !options.isEmpty { out += Array(" RETURN (\(options.joined(separator: " ")))".utf8) }
+            if returnSpecialUse { out += Array(" RETURN (SPECIAL-USE)".utf8) }
         case .status(let mailbox):
             out += Array("STATUS ".utf8)
             Self.appendString(mailbox, to: &out, segments: &segments, nonSynchronizingLimit: nonSynchronizingLimit)
