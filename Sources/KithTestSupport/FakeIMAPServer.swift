@@ -38,6 +38,9 @@ public final class FakeIMAPServer: @unchecked Sendable {
         case prefix(String)
         /// Close the connection.
         case hangUp
+        /// Answer a UID FETCH as a plain server would, but without replies for these UIDs (Exchange's
+        /// "OK without data").
+        case withoutData(Set<UInt32>)
     }
 
     /// Decides per command: the connection's number (from 1), the tag, and the command line (literals inline).
@@ -126,6 +129,8 @@ public final class FakeIMAPServer: @unchecked Sendable {
         let socket: Int32
         var buffer: [UInt8] = []
         var selected: Int?
+        /// UIDs the next FETCH answer leaves out.
+        var omitted: Set<UInt32> = []
         init(socket: Int32) { self.socket = socket }
     }
 
@@ -159,6 +164,11 @@ public final class FakeIMAPServer: @unchecked Sendable {
             case .hangUp:
                 shutdown(socket, Int32(SHUT_RDWR))
                 return
+            case .withoutData(let uids):
+                connection.omitted = uids
+                let answered = answer(tag, rest, connection)
+                connection.omitted = []
+                guard answered else { close(socket); return }
             }
         }
     }
@@ -250,7 +260,7 @@ public final class FakeIMAPServer: @unchecked Sendable {
                 send(connection, "\(tag) BAD no mailbox\r\n")
                 return true
             }
-            send(connection, fetchReplies(words.count > 1 ? words[1] : "", mailbox: mailboxes[selected]))
+            send(connection, fetchReplies(words.count > 1 ? words[1] : "", mailbox: mailboxes[selected], omitting: connection.omitted))
             send(connection, "\(tag) OK done\r\n")
         default:
             send(connection, "\(tag) BAD unknown command\r\n")
@@ -259,7 +269,7 @@ public final class FakeIMAPServer: @unchecked Sendable {
     }
 
     /// `FETCH set (items)`: UID, INTERNALDATE, RFC822.SIZE, FLAGS and BODY.PEEK sections, served from the model.
-    private func fetchReplies(_ arguments: String, mailbox: Mailbox) -> [UInt8] {
+    private func fetchReplies(_ arguments: String, mailbox: Mailbox, omitting omitted: Set<UInt32> = []) -> [UInt8] {
         let parts = arguments.split(separator: " ", maxSplits: 2).map(String.init)
         guard parts.count == 3 else { return [] }
         var wanted: [ClosedRange<UInt32>] = []
@@ -270,7 +280,7 @@ public final class FakeIMAPServer: @unchecked Sendable {
         }
         let items = parts[2].uppercased()
         var out: [UInt8] = []
-        for (index, message) in mailbox.messages.enumerated() where wanted.contains(where: { $0.contains(message.uid) }) {
+        for (index, message) in mailbox.messages.enumerated() where wanted.contains(where: { $0.contains(message.uid) }) && !omitted.contains(message.uid) {
             var line = "* \(index + 1) FETCH (UID \(message.uid)"
             if items.contains("INTERNALDATE") { line += " INTERNALDATE \"\(message.internalDate)\"" }
             if items.contains("RFC822.SIZE") { line += " RFC822.SIZE \(message.bytes.count)" }

@@ -96,6 +96,23 @@ struct HostileCase: Sendable, CustomTestStringConvertible {
         try expectArchiveMatchesModel(fake.archive, fake.model)
     }
 
+    /// Exchange sometimes ends a FETCH with OK and no data for some UIDs: counted missing, not fetched again.
+    @Test func uidsAnsweredWithoutDataAreCountedMissingOnce() throws {
+        let fake = try FakeAccount { _, _, command in
+            command.contains(Self.archiveHeaderFetch) && !command.hasSuffix("(UID)") ? .withoutData([1002, 1005]) : .standard
+        }
+        let report = fake.harvester().harvest(fake.account)
+        #expect(report.error == nil && report.missingMessages == 2, "\(report.summary)")
+        #expect(report.summary.contains("2 messages listed by the server came without data"))
+        #expect(try fake.archive.missingMessages(account: "acme") == 2)
+        let before = fake.server.receivedCommands.count
+        let again = fake.harvester().harvest(fake.account)
+        #expect(again.error == nil && again.missingMessages == 0, "\(again.summary)")
+        #expect(!fake.server.receivedCommands[before...].contains { $0.hasPrefix("UID FETCH") }, "not asked for again")
+        let status = try kith(["status", "--json"], config: fake.configPath)
+        #expect(status.output.contains("\"missing_messages\" : 2"), "\(status.output)")
+    }
+
     @Test func uidZeroIsIgnored() throws {
         let header = "From: zero@uid-zero.example\r\n\r\n"
         let fake = try FakeAccount { _, _, command in
