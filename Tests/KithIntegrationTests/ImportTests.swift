@@ -166,4 +166,23 @@ private func archive(in directory: URL) throws -> Archive {
         try expectArchiveMatchesModel(try archive(in: directory), sample, account: "firstjob")
         #expect(try kith(["status"], config: config).output.contains("firstjob: imported;"))
     }
+
+    /// A backup taken while a harvest writes is a consistent archive: it opens and verifies.
+    @Test func aBackupDuringAHarvestVerifies() throws {
+        let account = try TestAccount(messages: 6_000, seed: 163)
+        let harvest = try BackgroundProcess([kithBinary, "harvest", "--chunk-size", "100"],
+                                            environment: ["KITH_CONFIG": account.configPath, "PATH": "/usr/bin:/bin"],
+                                            logFile: account.directory.appendingPathComponent("harvest.log").path)
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, ((try? Archive(path: account.archivePath, create: false).messageCount()) ?? 0) < 500 { usleep(10_000) }
+        let backupPath = account.directory.appendingPathComponent("backup.sqlite").path
+        let backup = try kith(["backup", backupPath], config: account.configPath)
+        #expect(harvest.waitForExit(timeout: 120) == 0, "\(harvest.output)")
+        #expect(backup.status == 0 && backup.output.contains("verified"), "\(backup.output) \(backup.errors)")
+        let copied = try Archive(path: backupPath, create: false)
+        #expect(try copied.verify() == [])
+        let total = try Archive(path: account.archivePath, create: false).messageCount()
+        #expect(try copied.messageCount() > 0 && copied.messageCount() <= total)
+        #expect(try kith(["verify"], config: account.configPath).status == 0)
+    }
 }
