@@ -180,14 +180,16 @@ public struct Harvester: Sendable {
         }
     }
 
-    /// The STATUS of `known` folders and LIST, pipelined: one round trip. STATUS goes first: Dovecot with
-    /// Maildir re-scans a folder touched after a LIST in the same session, and answers LIST-STATUS as
-    /// slowly (at 100,000 messages: 1.2 ms for four STATUS then LIST, 170 ms for LIST then STATUS, 180 ms
-    /// for LIST-STATUS), so kith does not use LIST-STATUS.
+    /// The STATUS of `known` folders and LIST, pipelined: one round trip. INBOX first, then the other
+    /// folders, then LIST: Dovecot with Maildir re-scans INBOX when it is touched after another mailbox or
+    /// after a LIST in the same session, and answers LIST-STATUS as slowly. At 100,000 messages: 1.0 ms
+    /// in this order, 134 ms with INBOX's STATUS last, 170 ms for LIST then STATUS, 180 ms for LIST-STATUS
+    /// (so kith does not use LIST-STATUS).
     private func listWithStatus(_ session: IMAPSession, known: [FolderState]) throws -> ([ListEntry], [[UInt8]: MailboxStatusData]) {
         let imported = Array(Importer.folderPrefix.utf8)
-        var commands = known.filter { $0.name.count <= Self.maximumFolderNameBytes && !$0.name.starts(with: imported) }
-            .map { Command.status(mailbox: $0.name) }
+        let asked = known.filter { $0.name.count <= Self.maximumFolderNameBytes && !$0.name.starts(with: imported) }
+        let isInbox = { (folder: FolderState) in folder.displayName.uppercased() == "INBOX" }
+        var commands = (asked.filter(isInbox) + asked.filter { !isInbox($0) }).map { Command.status(mailbox: $0.name) }
         commands.append(.list(pattern: "*", returnSpecialUse: session.capabilities.contains("SPECIAL-USE")))
         let (untagged, completions) = try session.pipeline(commands)
         guard let listed = completions.last, listed.kind == .ok else { throw IMAPError.commandFailed(command: "LIST", status: completions[completions.count - 1]) }
