@@ -40,7 +40,7 @@ public final class Archive: Sendable {
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
-            try ArchiveSchema.migrator.migrate(pool)
+            try Self.migrateExclusively(pool, path: path)
             // A first harvest killed before its end may have left its deferred indexes unbuilt.
             if try !hasAllIndexes(), !ArchiveLock.isHeld(archivePath: path) { try endBulkLoad() }
         } catch {
@@ -215,6 +215,24 @@ public final class Archive: Sendable {
     }
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970) }
+
+    /// Applies missing migrations while holding an flock on `<archive>.migrate-lock`, so two processes
+    /// opening a new or older archive at once (a daemon starting, `kith status`) never both apply the same
+    /// one. (Never a second descriptor on the archive itself: closing it would drop SQLite's POSIX locks.)
+    private static func migrateExclusively(_ pool: DatabasePool, path: String) throws {
+        if try pool.read({ try ArchiveSchema.migrator.hasCompletedMigrations($0) }) { return }
+        let descriptor = open(path + ".migrate-lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        if descriptor >= 0 {
+            while flock(descriptor, LOCK_EX) != 0 && errno == EINTR {}
+        }
+        defer {
+            if descriptor >= 0 {
+                flock(descriptor, LOCK_UN)
+                close(descriptor)
+            }
+        }
+        try ArchiveSchema.migrator.migrate(pool)
+    }
 
     private static func folderState(_ row: Row) -> FolderState {
         FolderState(

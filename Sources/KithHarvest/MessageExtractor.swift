@@ -51,7 +51,8 @@ public struct MessageExtractor: Sendable {
         let date = headers.first("date").flatMap { MailDate.parse(TextDecoding.headerText($0)) }
             ?? internalDate.flatMap(MailDate.parse)
         return ArchivedMessage(identity: Self.identity(headers, internalDate: internalDate, gmailMessageID: gmailMessageID), date: date, direction: direction,
-                               automated: AutomatedSender.isAutomated(headers), uid: uid, correspondents: correspondents)
+                               automated: AutomatedSender.isAutomated(headers) || author.map(AutomatedSender.hasNoReplyLocalPart) == true,
+                               uid: uid, correspondents: correspondents)
     }
 
     /// The Message-ID without angle brackets; when absent, a digest of the fetched header block, which is

@@ -136,14 +136,21 @@ public enum AddressListParser {
     private static func displayName(_ tokens: [Token]) -> String? {
         var words: [String] = []
         for token in tokens {
-            let text: String
+            var text: String
+            var more: [String] = []
             switch token.kind {
-            case .atom(let bytes), .quoted(let bytes): text = TextDecoding.headerText(bytes)
+            case .atom(let bytes): text = TextDecoding.headerText(bytes)
+            case .quoted(let bytes):
+                // Encoded words inside quotes are decoded too, as Thunderbird and Python's headerregistry do.
+                let parts = TextDecoding.headerText(bytes).split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+                text = parts.first ?? ""
+                more = Array(parts.dropFirst())
             case .special(let byte) where byte != UInt8(ascii: "<"): text = String(UnicodeScalar(byte))
             default: continue
             }
             // Tokens the author wrote without a space between ("Doe@Home", "O'Brien") stay one word.
             if token.spaceBefore || words.isEmpty { words.append(text) } else { words[words.count - 1] += text }
+            words += more
         }
         guard !words.isEmpty else { return nil }
         return EncodedWord.decodePhrase(words)

@@ -47,7 +47,19 @@ public enum EncodedWord {
         var charset = parts[0]
         if let star = charset.firstIndex(of: "*") { charset = charset[..<star] }
         guard !charset.isEmpty else { return nil }
-        let text = Array(parts[2].utf8)
+        // Raw 8-bit bytes inside an encoded word were decoded with the header (as UTF-8 or windows-1252);
+        // they belong to the word's own charset: for a Latin-1-like charset each is one byte again.
+        let latin = TextDecoding.isSingleByteLatin(String(charset))
+        var text: [UInt8] = []
+        for scalar in parts[2].unicodeScalars {
+            if scalar.value < 0x80 {
+                text.append(UInt8(scalar.value))
+            } else if latin, let byte = TextDecoding.windows1252Byte(scalar) {
+                text.append(byte)
+            } else {
+                text += Array(String(scalar).utf8)
+            }
+        }
         let bytes: [UInt8]?
         switch parts[1] {
         case "Q", "q": bytes = quotedPrintable(text)

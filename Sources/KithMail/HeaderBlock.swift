@@ -13,7 +13,10 @@ public struct HeaderBlock: Sendable {
     /// Splits `raw`; lines without a colon (garbage, mbox `From ` lines) are skipped, never fatal.
     public init(_ raw: some Collection<UInt8>) {
         var current: (name: String, value: [UInt8])?
-        for line in Self.lines(of: Array(raw)) {
+        var bytes = Array(raw)
+        // A UTF-8 byte order mark would otherwise hide the first field's name.
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        for line in Self.lines(of: bytes) {
             if line.isEmpty { break }
             if let first = line.first, first == 0x20 || first == 0x09 {
                 current?.value.append(contentsOf: line)

@@ -83,6 +83,15 @@ public struct Importer {
         var batch: [ArchivedMessage] = []
         var last: UInt32 = resumeAfter
         var read = 0
+        // Commits run on their own thread, in order, while the next batch is read and extracted.
+        let commits = CommitQueue()
+        defer { try? commits.drain() }
+        let archive = self.archive
+        func commit() throws {
+            let (messages, cursor, folderID) = (batch, last, state.id)
+            try commits.submit { try archive.commit(messages, folderID: folderID, uidValidity: 1, lastUID: cursor) }
+            batch.removeAll(keepingCapacity: true)
+        }
         func accept(ordinal: UInt32, headers: [UInt8], fallbackDate: String?, draft: Bool) throws {
             guard ordinal > resumeAfter else {
                 report.messagesAlreadyImported += 1
@@ -91,14 +100,14 @@ public struct Importer {
             read += 1
             report.messagesRead += 1
             last = ordinal
-            if draft || Self.takeoutLabelsSkip(headers) {
+            let fields = Self.harvestedFields(of: headers)
+            if draft || fields.takeoutLabels.map(Self.takeoutLabelsSkip) == true {
                 report.messagesSkipped += 1
             } else {
-                batch.append(extractor.extract(headerBytes: Self.harvestedFields(of: headers), uid: ordinal, internalDate: fallbackDate))
+                batch.append(extractor.extract(headerBytes: fields.block, uid: ordinal, internalDate: fallbackDate))
             }
             if read % batchSize == 0 {
-                try archive.commit(batch, folderID: state.id, uidValidity: 1, lastUID: last)
-                batch.removeAll(keepingCapacity: true)
+                try commit()
                 progress?("\(report.account): \(folder.name) \(read) messages")
             }
         }
@@ -119,36 +128,56 @@ public struct Importer {
                            draft: flags.contains("D"))
             }
         }
-        try archive.commit(batch, folderID: state.id, uidValidity: 1, lastUID: last)
+        try commit()
+        try commits.drain()
     }
 
-    /// Only the fields a harvest fetches, in the message's order and as written: the identity of a message
-    /// without Message-ID is then the same whether it was harvested or imported.
-    static func harvestedFields(of headers: [UInt8]) -> [UInt8] {
-        let wanted = Set(MessageExtractor.headerFields)
+    /// Only the fields a harvest fetches, in the message's order and as written (the identity of a message
+    /// without Message-ID is then the same whether it was harvested or imported), and Takeout's labels.
+    static func harvestedFields(of headers: [UInt8]) -> (block: [UInt8], takeoutLabels: [UInt8]?) {
         var out: [UInt8] = []
+        out.reserveCapacity(headers.count)
+        var labels: [UInt8]?
         var keep = false
-        var bytes = headers[...]
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes = bytes.dropFirst(3) }  // a UTF-8 byte order mark
-        while !bytes.isEmpty {
-            let end = bytes.firstIndex(of: 0x0A).map { $0 + 1 } ?? bytes.endIndex
-            let line = bytes[..<end]
-            bytes = bytes[end...]
-            if let first = line.first, first == 0x20 || first == 0x09 {
-                if keep { out += line }
-                continue
+        var inLabels = false
+        var start = headers.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0  // a UTF-8 byte order mark
+        while start < headers.count {
+            var end = start
+            while end < headers.count, headers[end] != 0x0A { end += 1 }
+            end = min(end + 1, headers.count)
+            let first = headers[start]
+            if first == 0x20 || first == 0x09 {
+                if keep { out += headers[start..<end] }
+                if inLabels { labels? += headers[start..<end] }
+            } else {
+                var colon = start
+                while colon < end, headers[colon] != 0x3A { colon += 1 }
+                let name = headers[start..<colon]
+                keep = colon < end && wantedFields.contains { matches(name, $0) }
+                inLabels = colon < end && matches(name, gmailLabels)
+                if keep { out += headers[start..<end] }
+                if inLabels { labels = Array(headers[(colon + 1)..<end]) }
             }
-            let name = line.prefix { $0 != 0x3A }
-            keep = name.count < line.count && wanted.contains(String(decoding: name, as: UTF8.self).trimmingCharacters(in: .whitespaces).uppercased())
-            if keep { out += line }
+            start = end
         }
-        return out + [0x0D, 0x0A]
+        return (out + [0x0D, 0x0A], labels)
+    }
+
+    private static let wantedFields = MessageExtractor.headerFields.map { Array($0.utf8) }
+    private static let gmailLabels = Array("X-GMAIL-LABELS".utf8)
+
+    /// `name` (trailing blanks ignored) equals `upper`, ASCII case-insensitively.
+    private static func matches(_ name: ArraySlice<UInt8>, _ upper: [UInt8]) -> Bool {
+        var trimmed = name
+        while let last = trimmed.last, last == 0x20 || last == 0x09 { trimmed = trimmed.dropLast() }
+        guard trimmed.count == upper.count else { return false }
+        return zip(trimmed, upper).allSatisfy { ($0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0) == $1 }
     }
 
     /// Google Takeout marks each message with its labels: spam, trash and drafts do not count.
-    static func takeoutLabelsSkip(_ headers: [UInt8]) -> Bool {
-        guard let value = HeaderBlock(headers).first("x-gmail-labels") else { return false }
-        let labels = TextDecoding.headerText(value).split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    static func takeoutLabelsSkip(_ value: [UInt8]) -> Bool {
+        let labels = TextDecoding.headerText(value.filter { $0 != 0x0D && $0 != 0x0A }).split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }
         return labels.contains { label in
             if ["spam", "trash", "drafts", "draft"].contains(label.lowercased()) { return true }
             guard let (role, _) = FolderNames.role(components: [label]) else { return false }
