@@ -22,11 +22,12 @@ public enum AddressListParser {
             case .special(UInt8(ascii: ">")):
                 // A stray ">" opening a member ("> quoted@reply") is noise; elsewhere it spoils the member.
                 guard angleDepth > 0 || !member.isEmpty else { continue }
-                angleDepth -= 1
+                // A ">" with no "<" before it ("a@x>") is kept for the member to recover from; it opens nothing.
+                angleDepth = max(0, angleDepth - 1)
                 member.append(token)
             case .special(UInt8(ascii: ",")) where angleDepth == 0,
                  .special(UInt8(ascii: ";")) where angleDepth == 0:
-                if let address = mailbox(from: member) { result.append(address) }
+                result += mailboxes(from: member)
                 member.removeAll(keepingCapacity: true)
             case .special(UInt8(ascii: ":")) where angleDepth == 0 && !member.contains(.special(UInt8(ascii: "@"))):
                 // A group's display name ends here ("Team: a@x, b@y;"); its members follow.
@@ -36,8 +37,42 @@ public enum AddressListParser {
             }
             if result.count >= maximumMembers { return result }
         }
-        if let address = mailbox(from: member) { result.append(address) }
-        return result
+        result += mailboxes(from: member)
+        return Array(result.prefix(maximumMembers))
+    }
+
+    /// One member as written, or what RFC 7103 section 7 lets a reader recover from it: several addresses
+    /// in one pair of brackets, repeated brackets, a missing bracket, a name and address without brackets.
+    /// Only addresses that are in the member are ever returned.
+    private static func mailboxes(from tokens: [Token]) -> [MailAddress] {
+        if let address = mailbox(from: tokens) { return [address] }
+        let open = UInt8(ascii: "<"), close = UInt8(ascii: ">")
+        // Repeated or stray brackets: "<<<a@x>>>", "a@x>".
+        var trimmed = tokens[...]
+        func count(_ byte: UInt8) -> Int { trimmed.filter { $0.kind == .special(byte) }.count }
+        while let last = trimmed.last, last.kind == .special(close), count(close) > count(open) { trimmed = trimmed.dropLast() }
+        if let first = trimmed.firstIndex(of: .special(open)) {
+            var inner = trimmed[first...].drop { $0.kind == .special(open) }
+            while let last = inner.last, last.kind == .special(close) { inner = inner.dropLast() }
+            // Several addresses inside one pair of brackets: "<a@x, b@y>".
+            let parts = inner.split { $0.kind == .special(UInt8(ascii: ",")) }
+            let found = parts.compactMap { addrSpec($0) }
+            if found.count == parts.count, !found.isEmpty {
+                let name = found.count == 1 ? displayName(Array(trimmed[..<first])) : nil
+                return found.map { email in MailAddress(name: name.flatMap { cleanName($0, email: email) }, email: email) }
+            }
+            return []
+        }
+        if let address = mailbox(from: Array(trimmed)) { return [address] }
+        // "Joe Bloggs joe@example.com": the address is the run of tokens around "@" written without spaces.
+        guard let at = trimmed.firstIndex(of: .special(UInt8(ascii: "@"))) else { return [] }
+        var start = at
+        while start > trimmed.startIndex, !trimmed[start].spaceBefore { start -= 1 }
+        var end = at + 1
+        while end < trimmed.endIndex, !trimmed[end].spaceBefore { end += 1 }
+        guard start > trimmed.startIndex, let email = addrSpec(trimmed[start..<end]) else { return [] }
+        let name = displayName(Array(trimmed[..<start]))
+        return [MailAddress(name: name.flatMap { cleanName($0, email: email) }, email: email)]
     }
 
     // MARK: - Members
@@ -145,7 +180,7 @@ public enum AddressListParser {
                 let parts = TextDecoding.headerText(bytes).split(separator: " ", omittingEmptySubsequences: false).map(String.init)
                 text = parts.first ?? ""
                 more = Array(parts.dropFirst())
-            case .special(let byte) where byte != UInt8(ascii: "<"): text = String(UnicodeScalar(byte))
+            case .special(let byte) where byte != UInt8(ascii: "<") && byte != UInt8(ascii: "\""): text = String(UnicodeScalar(byte))
             default: continue
             }
             // Tokens the author wrote without a space between ("Doe@Home", "O'Brien") stay one word.
@@ -254,6 +289,11 @@ public enum AddressListParser {
             case 0x20, 0x09, 0x0D, 0x0A, 0x00:
                 spaceBefore = true
                 index += 1
+            case UInt8(ascii: "\"") where !hasClosingQuote(value, after: index):
+                // An unbalanced quote (RFC 7103 section 7.3) quotes nothing: what follows is read as usual,
+                // and the quote still separates (an address never spans it).
+                emit(.special(byte))
+                index += 1
             case UInt8(ascii: "\""):
                 var content: [UInt8] = []
                 index += 1
@@ -331,6 +371,17 @@ public enum AddressListParser {
             position += 1
         }
         return nil
+    }
+
+    /// Whether the quote at `index` is closed later (an escaped quote does not close it).
+    private static func hasClosingQuote(_ value: [UInt8], after index: Int) -> Bool {
+        var position = index + 1
+        while position < value.count {
+            if value[position] == UInt8(ascii: "\\") { position += 2; continue }
+            if value[position] == UInt8(ascii: "\"") { return true }
+            position += 1
+        }
+        return false
     }
 
     @inline(__always) private static func isAtomBoundary(_ byte: UInt8) -> Bool {
