@@ -36,6 +36,7 @@ let package = Package(
         .target(name: "KithOAuth", dependencies: [
             "KithIMAP", "KithMail", "KithConfig", "KithArchive", .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "KithSetup", dependencies: ["KithIMAP", "KithConfig"]),
         .target(name: "KithHarvest", dependencies: [
             "KithIMAP", "KithMail", "KithConfig", "KithArchive", "KithOAuth",
             .product(name: "Logging", package: "swift-log"),
@@ -47,7 +48,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "KithCLI", dependencies: [
-            "KithHarvest", "KithOAuth", "KithConfig", "KithArchive", "KithMail", "KithDaemon",
+            "KithHarvest", "KithOAuth", "KithSetup", "KithConfig", "KithArchive", "KithMail", "KithDaemon",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -65,7 +66,7 @@ let package = Package(
         .testTarget(name: "KithArchiveTests", dependencies: ["KithArchive", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "KithDaemonTests", dependencies: ["KithDaemon", "KithHarvest", "KithIMAP", "KithTestSupport", "KithArchive", "KithConfig", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "KithIntegrationTests", dependencies: [
-            "KithTestSupport", "KithOAuth", "KithHarvest", "KithArchive", "KithConfig", "KithIMAP", "KithIMAPWire", "KithMail",
+            "KithTestSupport", "KithOAuth", "KithSetup", "KithHarvest", "KithArchive", "KithConfig", "KithIMAP", "KithIMAPWire", "KithMail",
         ]),
     ]
 )

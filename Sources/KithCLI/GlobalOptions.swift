@@ -3,6 +3,7 @@ import Foundation
 import KithMail
 import KithArchive
 import KithConfig
+import KithSetup
 import Logging
 
 /// Options every subcommand takes.
@@ -15,8 +16,16 @@ struct GlobalOptions: ParsableArguments {
 
     var configPath: String { config ?? ConfigLoader.defaultPath() }
 
-    /// Loads the configuration, or prints every problem and exits with status 2.
+    /// Loads the configuration, or prints every problem and exits with status 2. Without any configuration
+    /// file, says where kith looked and how to begin.
     func loadConfig() throws -> Config {
+        if !FileManager.default.fileExists(atPath: configPath) {
+            let looked = config.map { "no configuration file at \($0) (--config)" }
+                ?? "no configuration file; looked at " + ConfigTemplate.searched().joined(separator: ", ")
+            printError(looked + ". To begin: kith add you@work.example (finds your server and writes the account),"
+                       + " or kith init (a commented configuration to fill in)")
+            throw ExitCode(2)
+        }
         do {
             return try ConfigLoader.load(path: configPath)
         } catch let error as ConfigError {

@@ -52,4 +52,16 @@ public struct TestCertificates: Sendable {
         server = DovecotServer.TLSFiles(certificate: "\(d)/server.pem", key: "\(d)/server.key")
         expired = DovecotServer.TLSFiles(certificate: "\(d)/expired.pem", key: "\(d)/expired.key")
     }
+
+    /// A certificate for `hostnames`, signed by the CA of `caFile`.
+    public func issue(hostnames: [String]) throws -> DovecotServer.TLSFiles {
+        let d = directory.path
+        let name = "host-\(UUID().uuidString.prefix(8))"
+        try ("subjectAltName=" + hostnames.map { "DNS:\($0)" }.joined(separator: ",") + "\n").write(toFile: "\(d)/\(name).cnf", atomically: true, encoding: .utf8)
+        try Shell.run("/usr/bin/openssl", ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(d)/\(name).key", "-out", "\(d)/\(name).csr",
+                                           "-subj", "/CN=\(hostnames.first ?? "localhost")"])
+        try Shell.run("/usr/bin/openssl", ["x509", "-req", "-in", "\(d)/\(name).csr", "-CA", "\(d)/ca.pem", "-CAkey", "\(d)/ca.key",
+                                           "-CAcreateserial", "-out", "\(d)/\(name).pem", "-days", "3", "-extfile", "\(d)/\(name).cnf"])
+        return DovecotServer.TLSFiles(certificate: "\(d)/\(name).pem", key: "\(d)/\(name).key")
+    }
 }

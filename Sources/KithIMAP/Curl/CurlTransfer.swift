@@ -80,6 +80,25 @@ extension CurlTransfer {
         return HTTPResponse(status: curl.responseCode(), body: sink.bytes)
     }
 
+    /// GETs `url` over https only, following no redirects. `caFile` and `connectTo` (`host:port:host:port`,
+    /// libcurl's CONNECT_TO) exist for tests that serve a name from a local port with a test CA.
+    public static func getHTTPS(url: String, caFile: String? = nil, connectTo: String? = nil, timeoutSeconds: Int = 10) throws(IMAPError) -> HTTPResponse {
+        let curl = try CurlHandle()
+        try curl.set(CURLOPT_URL, url)
+        try curl.set(CURLOPT_PROTOCOLS_STR, "https")
+        try curl.set(CURLOPT_TIMEOUT, timeoutSeconds)
+        try curl.set(CURLOPT_CONNECTTIMEOUT, min(timeoutSeconds, 5))
+        if let caFile { try curl.set(CURLOPT_CAINFO, caFile) }
+        var hosts: UnsafeMutablePointer<curl_slist>?
+        if let connectTo { hosts = curl_slist_append(hosts, connectTo) }
+        defer { curl_slist_free_all(hosts) }
+        if hosts != nil { try curl.setList(CURLOPT_CONNECT_TO, hosts) }
+        let sink = ResponseSink(limit: maximumResponseBytes)
+        try curl.collectResponseBody(sink)
+        try curl.perform()
+        return HTTPResponse(status: curl.responseCode(), body: sink.bytes)
+    }
+
     /// RFC 3986 unreserved characters stay; everything else is percent-encoded (so `+`, `&`, `=` survive).
     static func formEncode(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
