@@ -120,13 +120,18 @@ struct AddCommand: ParsableCommand {
     }
 
     private func write(_ text: String, to path: String, what: String) throws {
-        do {
-            try PrivateFile.makeDirectory((path as NSString).deletingLastPathComponent)
-            try PrivateFile.write(Array(text.utf8), to: path)
-        } catch {
-            printError("cannot write the \(what) \(path): \(error)")
-            throw ExitCode(1)
-        }
+        try writePrivately(text, to: path, what: what)
+    }
+}
+
+/// Writes `text` to a new 0600 file (and its 0700 directories), or exits 1 naming the file.
+func writePrivately(_ text: String, to path: String, what: String) throws {
+    do {
+        try PrivateFile.makeDirectory((path as NSString).deletingLastPathComponent)
+        try PrivateFile.write(Array(text.utf8), to: path)
+    } catch {
+        printError("cannot write the \(what) \(path): \(error)")
+        throw ExitCode(1)
     }
 }
 
@@ -145,13 +150,7 @@ struct InitCommand: ParsableCommand {
             printError("\(path) exists already; kith init never overwrites it")
             throw ExitCode(2)
         }
-        do {
-            try PrivateFile.makeDirectory((path as NSString).deletingLastPathComponent)
-            try PrivateFile.write(Array(ConfigTemplate.text.utf8), to: path)
-        } catch {
-            printError("cannot write \(path): \(error)")
-            throw ExitCode(1)
-        }
+        try writePrivately(ConfigTemplate.text, to: path, what: "configuration")
         print("wrote \(path); add a job with kith add you@work.example")
     }
 }
