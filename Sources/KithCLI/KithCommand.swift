@@ -5,6 +5,7 @@ public struct KithCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "kith",
         abstract: "Keeps the people you corresponded with from every work mailbox you ever had.",
+        version: KithVersion.current,
         subcommands: [
             HarvestCommand.self, DaemonCommand.self, ContactsCommand.self, ShowCommand.self, ExportCommand.self, StatusCommand.self,
             ReportCommand.self, FinalExportCommand.self, VerifyExportCommand.self, CheckConfigCommand.self, ParseHeadersCommand.self,

@@ -4,6 +4,22 @@ import KithArchive
 import KithTestSupport
 
 @Suite(.serialized) struct DaemonTests {
+    /// With no account (a fresh package install), the daemon reports READY, says so, and waits for a reload.
+    @Test func withNoAccountTheDaemonIdlesReady() throws {
+        let directory = try DovecotServer.makeTemporaryDirectory(prefix: "kith-idle")
+        let config = directory.appendingPathComponent("kith.toml").path
+        try "[archive]\npath = \"\(directory.path)/archive.sqlite\"\n".write(toFile: config, atomically: true, encoding: .utf8)
+        let socketPath = directory.appendingPathComponent("notify.sock").path
+        let notify = try NotifySocket(name: socketPath)
+        let daemon = try BackgroundProcess([kithBinary, "daemon"], environment: ["KITH_CONFIG": config, "NOTIFY_SOCKET": socketPath, "PATH": "/usr/bin:/bin"],
+                                           logFile: directory.appendingPathComponent("daemon.log").path)
+        let ready = try #require(notify.receive(until: "READY=1", timeout: 20), "no READY=1; log: \(daemon.output)")
+        #expect(ready.last?.contains("STATUS=no accounts configured") == true, "\(ready)")
+        #expect(daemon.waitForExit(timeout: 2) == nil, "it does not exit")
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 15) == 0, "\(daemon.output)")
+    }
+
     /// The daemon under a stand-in systemd: READY, STATUS, WATCHDOG, a reload that adds an account from a
     /// drop-in file, a reload with a broken config that is rejected, and SIGTERM with STOPPING.
     @Test func runsReloadsAndStopsLikeASystemdService() throws {
