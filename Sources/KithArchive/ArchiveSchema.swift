@@ -98,6 +98,23 @@ enum ArchiveSchema {
             try db.execute(sql: "ALTER TABLE account ADD COLUMN addresses TEXT")
             try db.execute(sql: "ALTER TABLE account ADD COLUMN imported_at INTEGER")
         }
+        migrator.registerMigration("v7-linkedin") { db in
+            // LinkedIn's Connections.csv: who the user is connected to, joined to people by e-mail only.
+            try db.execute(sql: """
+                CREATE TABLE linkedin_connection (
+                    id INTEGER PRIMARY KEY,
+                    first_name TEXT NOT NULL,
+                    last_name TEXT NOT NULL,
+                    url TEXT,
+                    email TEXT,
+                    company TEXT,
+                    position TEXT,
+                    connected_on TEXT,
+                    imported_at INTEGER NOT NULL
+                );
+                CREATE INDEX linkedin_connection_by_email ON linkedin_connection(email);
+                """)
+        }
         return migrator
     }
 }

@@ -4,12 +4,18 @@ import KithMail
 public enum ContactFiles {
     /// One card per person with every address (the busiest preferred), CRLF line ends, text escaped
     /// (section 3.4) and lines folded at 75 octets (section 3.2).
-    public static func vCard(_ people: [PersonSummary]) -> String {
+    /// `linkedIn` (by e-mail) adds ORG, TITLE and URL for people found in LinkedIn's export.
+    public static func vCard(_ people: [PersonSummary], linkedIn: [String: LinkedInConnection] = [:]) -> String {
         var out = ""
         for person in people {
             var lines = ["BEGIN:VCARD", "VERSION:4.0", "FN:" + escape(person.name ?? person.email)]
             for (index, address) in person.addresses.enumerated() {
                 lines.append("EMAIL;TYPE=work" + (index == 0 ? ";PREF=1" : "") + ":" + escape(address.email))
+            }
+            if let profile = person.addresses.lazy.compactMap({ linkedIn[$0.email] }).first {
+                if let company = profile.company, !company.isEmpty { lines.append("ORG:" + escape(company)) }
+                if let position = profile.position, !position.isEmpty { lines.append("TITLE:" + escape(position)) }
+                if let url = profile.url, url.hasPrefix("https://") { lines.append("URL:" + escape(url)) }
             }
             lines += ["NOTE:" + escape(note(person)), "END:VCARD"]
             for line in lines { out += fold(line) + "\r\n" }

@@ -56,7 +56,7 @@ struct ContactsCommand: ParsableCommand {
         }
         if let limit { people = Array(people.prefix(max(0, limit))) }
         if json {
-            print(try ContactJSON.encode(people, sortedByEmail: false))
+            print(try ContactJSON.encode(people, sortedByEmail: false, linkedIn: try archive.linkedInByEmail()))
         } else {
             print(ContactTable.render(people, width: TerminalSize.columns()))
         }

@@ -29,9 +29,9 @@ struct ExportCommand: ParsableCommand {
         let people = try archive.people(ContactFilter(account: account, includeAutomated: everyone), now: TestClock.nowSeconds())
         let text: String
         switch format {
-        case .json: text = try ContactJSON.encode(people) + "\n"
+        case .json: text = try ContactJSON.encode(people, linkedIn: try archive.linkedInByEmail()) + "\n"
         case .csv: text = ContactFiles.googleCSV(people)
-        case .vcard: text = ContactFiles.vCard(people)
+        case .vcard: text = ContactFiles.vCard(people, linkedIn: try archive.linkedInByEmail())
         }
         if let output {
             do {
@@ -51,7 +51,8 @@ struct ExportCommand: ParsableCommand {
 /// Each person carries its totals (under the keys a single address has), `emails`, its `strength`, and
 /// `addresses` with every address's own numbers.
 enum ContactJSON {
-    static func encode(_ people: [PersonSummary], sortedByEmail: Bool = true) throws -> String {
+    /// `linkedIn` (by e-mail) adds a `linkedin` object (company, position, url, connected_on) to people in LinkedIn's export.
+    static func encode(_ people: [PersonSummary], sortedByEmail: Bool = true, linkedIn: [String: LinkedInConnection] = [:]) throws -> String {
         let ordered = sortedByEmail ? people.sorted { $0.email < $1.email } : people
         func numbers(_ name: String?, _ accounts: [String], _ sent: Int, _ received: Int, _ messages: Int,
                      _ first: String?, _ last: String?, _ automated: Bool) -> [String: Any] {
@@ -64,6 +65,10 @@ enum ContactJSON {
             object["email"] = person.email
             object["emails"] = person.addresses.map(\.email)
             object["strength"] = person.strength
+            if let profile = person.addresses.lazy.compactMap({ linkedIn[$0.email] }).first {
+                object["linkedin"] = ["company": profile.company ?? NSNull(), "position": profile.position ?? NSNull(),
+                                      "url": profile.url ?? NSNull(), "connected_on": profile.connectedOn ?? NSNull()] as [String: Any]
+            }
             object["addresses"] = person.addresses.map { address in
                 var entry = numbers(address.name, address.accounts, address.sent, address.received, address.messages,
                                     address.firstSeen, address.lastSeen, address.automated)

@@ -23,6 +23,11 @@ struct ShowCommand: ParsableCommand {
         print("\(contact.name ?? contact.email) <\(contact.email)>\(contact.automated ? "  (automated)" : "")")
         print("  messages: \(contact.messages) (\(contact.sent) sent to, \(contact.received) received from)")
         print("  first: \(contact.firstSeen ?? "-")   last: \(contact.lastSeen ?? "-")")
+        if let profile = try archive.linkedInByEmail()[contact.email] {
+            let role = [profile.position, profile.company].compactMap { $0?.isEmpty == false ? $0 : nil }.joined(separator: " at ")
+            print("  LinkedIn: \(role.isEmpty ? profile.fullName : role)\(profile.url.map { ", \($0)" } ?? "")"
+                  + (profile.connectedOn.map { ", connected \($0)" } ?? ""))
+        }
         if let person = try archive.people(ContactFilter(search: email), now: TestClock.nowSeconds()).first(where: { $0.addresses.contains { $0.email == email } }) {
             print("  strength: \(String(format: "%.1f", person.strength))")
             if person.addresses.count > 1 {
