@@ -23,6 +23,8 @@ struct ReportPage {
     var starts: [(account: String, email: String, firstDate: Int64)]
     var accounts: [AccountRow]
     var automated: (automated: Int, total: Int)
+    /// LinkedIn connections by e-mail: a person's company and position under the name.
+    var linkedIn: [String: LinkedInConnection] = [:]
 
     private static let palette = ["#2f6f9f", "#c0632d", "#4f8f3a", "#8a4f9e", "#b8860b", "#2a8c8c"]
 
@@ -80,8 +82,11 @@ struct ReportPage {
         var rows = ""
         for person in people {
             let reciprocity = max(person.sent, person.received) == 0 ? 0 : Double(min(person.sent, person.received)) / Double(max(person.sent, person.received))
+            let profile = person.addresses.lazy.compactMap { linkedIn[$0.email] }.first
+            let role = [profile?.position, profile?.company].compactMap { $0?.isEmpty == false ? $0 : nil }.joined(separator: ", ")
+            let roleLine = role.isEmpty ? "" : "<small class=\"role\">\(escape(role))</small>"
             rows += """
-            <tr><td class="who">\(escape(person.name ?? person.email))\(person.name == nil ? "" : "<small>\(escape(person.email))</small>")</td>
+            <tr><td class="who">\(escape(person.name ?? person.email))\(person.name == nil ? "" : "<small>\(escape(person.email))</small>")\(roleLine)</td>
             <td><span class="bar" style="width:\(60 * person.sent / widest + 1)px" title="sent \(person.sent)"></span><br><span class="bar in" style="width:\(60 * person.received / widest + 1)px" title="received \(person.received)"></span></td>
             <td class="n">\(String(format: "%.1f", person.strength))</td><td class="n">\(person.messages)</td><td class="n">\(Int(reciprocity * 100))%</td><td class="d">\(escape(String((person.lastSeen ?? "").prefix(10))))</td></tr>
             """

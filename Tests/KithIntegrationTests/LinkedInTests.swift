@@ -50,6 +50,11 @@ import KithTestSupport
         let show = try kith(["show", joined.email], config: account.configPath)
         #expect(show.output.contains("LinkedIn: CTO at Analytical Engines, Ltd, https://www.linkedin.com/in/joined, connected 2021-03-12"), "\(show.output)")
 
+        let report = account.directory.appendingPathComponent("report.html").path
+        #expect(try kith(["report", "--output", report], config: account.configPath).status == 0)
+        let page = try String(contentsOfFile: report, encoding: .utf8)
+        #expect(page.contains("<small class=\"role\">CTO, Analytical Engines, Ltd</small>"), "the report's top table shows position and company")
+
         let again = try kith(["import-linkedin", csv], config: account.configPath)
         #expect(again.output.contains("3 connections (0 new)"), "importing again replaces: \(again.output)")
         #expect(try kith(["verify"], config: account.configPath).status == 0)
