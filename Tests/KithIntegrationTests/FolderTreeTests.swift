@@ -5,28 +5,6 @@ import KithConfig
 import KithHarvest
 import KithTestSupport
 
-/// A Maildir++ folder name in modified UTF-7 (RFC 3501 section 5.1.3), as Dovecot stores it on disk.
-private func modifiedUTF7(_ name: String) -> String {
-    var out = ""
-    var pending: [UInt16] = []
-    func flush() {
-        guard !pending.isEmpty else { return }
-        let bytes = pending.flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
-        out += "&" + Data(bytes).base64EncodedString().replacingOccurrences(of: "/", with: ",").replacingOccurrences(of: "=", with: "") + "-"
-        pending = []
-    }
-    for scalar in name.unicodeScalars {
-        if scalar.value >= 0x20 && scalar.value < 0x7F {
-            flush()
-            out += scalar == "&" ? "&-" : String(scalar)
-        } else {
-            pending += Array(String(scalar).utf16)
-        }
-    }
-    flush()
-    return out
-}
-
 /// Writes `count` messages, each from its own sender, into the Maildir++ folder `directory` (".Name").
 private func addFolder(_ account: TestAccount, directory: String, senders: [String]) throws {
     let folder = account.server.maildir().appendingPathComponent(directory)
@@ -51,7 +29,7 @@ private func addFolder(_ account: TestAccount, directory: String, senders: [Stri
         try addFolder(account, directory: ".a b", senders: ["Space One <space1@tree.example>", "Space Two <space2@tree.example>"])
         try addFolder(account, directory: ".Work", senders: ["Upper <upper@tree.example>"])
         try addFolder(account, directory: ".work", senders: ["Lower <lower@tree.example>"])
-        try addFolder(account, directory: "." + modifiedUTF7(cjk), senders: ["Long Name <cjk@tree.example>"])
+        try addFolder(account, directory: "." + MailboxNameEncoding.modifiedUTF7(cjk), senders: ["Long Name <cjk@tree.example>"])
         try addFolder(account, directory: ".Secret", senders: ["Hidden <secret@tree.example>"])
         // Formula-looking names, for the CSV checks below.
         try addFolder(account, directory: ".Formulas", senders: ["\"=HYPERLINK(1)\" <formula1@evil.example>", "\"@SUM(1+1)\" <formula2@evil.example>", "\"+1 555\" <formula3@evil.example>"])
