@@ -56,10 +56,16 @@ extension Archive {
             }
             flush()
             var emails: [Int64: String] = [:]
+            let rules = filter.includeIgnored ? [] : try String.fetchAll(db, sql: "SELECT pattern FROM ignore_rule").compactMap(IgnoreRule.init)
             let addressRows = try Row.fetchCursor(db, sql: "SELECT id, email FROM address")
             while let row = try addressRows.next() {
                 let id: Int64 = row[0]
-                if tallies[id] != nil { emails[id] = row[1] }
+                if tallies[id] != nil {
+                    let email: String = row[1]
+                    // `kith ignore`: kept in the archive, left out of everything that lists people.
+                    if !rules.isEmpty, rules.contains(where: { $0.matches(email) }) { continue }
+                    emails[id] = email
+                }
             }
 
             var accounts: [Int64: [String]] = [:]

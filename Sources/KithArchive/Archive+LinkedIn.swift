@@ -34,7 +34,10 @@ extension Archive {
     public func storeLinkedIn(_ connections: [LinkedInConnection]) throws -> Int {
         try pool.write { db in
             var added = 0
+            let forgotten = try Self.forgottenFilter(db)
             for connection in connections {
+                // A person erased with `kith forget` does not come back with their LinkedIn row.
+                if let email = connection.email, forgotten.isForgotten(email) { continue }
                 let existing: Int64?
                 if let url = connection.url, !url.isEmpty {
                     existing = try Int64.fetchOne(db, sql: "SELECT id FROM linkedin_connection WHERE url = ?", arguments: [url])

@@ -65,6 +65,11 @@ extension Archive {
     /// People matching `filter`: linked addresses grouped, every other address a person of its own,
     /// with the numbers of all their messages and the strength of the relationship at `now` (Unix seconds).
     public func people(_ filter: ContactFilter = ContactFilter(), now: Int64) throws -> [PersonSummary] {
+        try peopleWithActivity(filter, now: now).map(\.person)
+    }
+
+    /// `people`, each with the running numbers it was made from (for rhythms: `fading`).
+    func peopleWithActivity(_ filter: ContactFilter, now: Int64) throws -> [(person: PersonSummary, activity: PersonTally)] {
         var unsearched = filter
         unsearched.search = nil
         let contacts = try self.contacts(unsearched)
@@ -92,7 +97,7 @@ extension Archive {
         }
         let activity = try personActivity(groupOfEmail: groupOfEmail, groups: groups.count, account: filter.account)
         let needle = filter.search?.lowercased()
-        var result: [PersonSummary] = []
+        var result: [(person: PersonSummary, activity: PersonTally)] = []
         for (index, group) in groups.enumerated() {
             let addresses = group.sorted { ($0.messages, $1.email) > ($1.messages, $0.email) }
             if let needle, !addresses.contains(where: { $0.email.contains(needle) || ($0.name?.lowercased().contains(needle) ?? false) }) {
@@ -100,14 +105,14 @@ extension Archive {
             }
             let tally = activity[index]
             let automated = addresses.allSatisfy(\.automated)
-            result.append(PersonSummary(
+            result.append((PersonSummary(
                 name: addresses.lazy.compactMap(\.name).first,
                 addresses: addresses,
                 accounts: Array(Set(addresses.flatMap(\.accounts))).sorted(),
                 sent: tally.sent, received: tally.received, messages: tally.messages,
                 firstSeen: tally.firstSeen.map(MailDate.iso8601), lastSeen: tally.lastSeen.map(MailDate.iso8601),
                 automated: automated,
-                strength: automated ? 0 : RelationshipStrength.score(tally.evidence, now: now)))
+                strength: automated ? 0 : RelationshipStrength.score(tally.evidence, now: now)), tally))
         }
         return result
     }
@@ -189,9 +194,14 @@ struct PersonTally {
     var firstSeen: Int64?
     var lastSeen: Int64?
     var evidence = RelationshipStrength.Evidence()
+    /// Dates of the messages that went directly between the owner and the person (either way), in archive order.
+    var directDates: [Int64] = []
 
     mutating func add(_ involvement: Involvement) {
         messages += 1
+        if involvement.sentTo || involvement.receivedFrom, !involvement.strongest.automated, let date = involvement.strongest.date {
+            directDates.append(date)
+        }
         if involvement.sentTo { sent += 1 }
         if involvement.receivedFrom { received += 1 }
         if let date = involvement.strongest.date {

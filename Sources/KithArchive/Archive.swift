@@ -10,8 +10,11 @@ import KithMail
 public final class Archive: Sendable {
     public let path: String
     let pool: DatabasePool
-    /// Address ids this process has committed, so a harvest looks each address up once (addresses are never deleted).
+    /// Address ids this process has committed, so a harvest looks each address up once. Only `kith forget` deletes
+    /// addresses, and it moves the forget generation, which empties this cache at the next commit.
     private let addressIDs = Mutex<[String: Int64]>([:])
+    /// The addresses `kith forget` erased, as of the forget generation last read.
+    private let forgotten = Mutex(ForgottenFilter(generation: 0, salt: "", hashes: []))
 
     /// Opens the archive at `path`, creating it (0600, in a 0700 directory) when `create` is set.
     public init(path: String, create: Bool = true) throws {
@@ -95,8 +98,16 @@ public final class Archive: Sendable {
     ///
     /// A message already archived (same identity, from another folder or an earlier UIDVALIDITY) only gains a location.
     public func commit(_ messages: [ArchivedMessage], folderID: Int64, uidValidity: UInt32, lastUID: UInt32) throws {
-        let known = addressIDs.withLock { $0 }
+        var known = addressIDs.withLock { $0 }
+        var filter = forgotten.withLock { $0 }
         let added: [String: Int64] = try pool.write { db in
+            let generation = try Self.forgetGeneration(db)
+            if generation != filter.generation {
+                filter = try Self.forgottenFilter(db)
+                known = [:]
+                forgotten.withLock { $0 = filter }
+                addressIDs.withLock { $0 = [:] }
+            }
             let insertMessage = try BoundStatement(db, sql: """
                 INSERT INTO message (identity, date, direction, automated, archived_at) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT(identity) DO NOTHING RETURNING id
@@ -129,6 +140,8 @@ public final class Archive: Sendable {
                     let addressID: Int64
                     if let id = known[correspondent.email] ?? added[correspondent.email] {
                         addressID = id
+                    } else if filter.isForgotten(correspondent.email) {
+                        continue
                     } else if let id = try insertAddress.run([.text(correspondent.email)]) {
                         addressID = id
                     } else if let id = try findAddress.run([.text(correspondent.email)]) {

@@ -115,6 +115,24 @@ enum ArchiveSchema {
                 CREATE INDEX linkedin_connection_by_email ON linkedin_connection(email);
                 """)
         }
+        migrator.registerMigration("v8-curation-digest") { db in
+            // `kith ignore` rules (an address, a domain or a * pattern), the salted hashes of addresses
+            // `kith forget` erased, and small named values such as that salt and when the last digest went out.
+            try db.execute(sql: """
+                CREATE TABLE ignore_rule (
+                    pattern TEXT PRIMARY KEY,
+                    added_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE forgotten_address (
+                    hash TEXT PRIMARY KEY,
+                    forgotten_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE archive_value (
+                    key TEXT PRIMARY KEY,
+                    value TEXT NOT NULL
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

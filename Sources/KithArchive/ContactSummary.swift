@@ -43,10 +43,13 @@ public struct ContactFilter: Sendable {
     public var search: String?
     public var account: String?
     public var includeAutomated: Bool
+    /// Include addresses `kith ignore` rules match (left out by default).
+    public var includeIgnored: Bool
 
-    public init(search: String? = nil, account: String? = nil, includeAutomated: Bool = true) {
+    public init(search: String? = nil, account: String? = nil, includeAutomated: Bool = true, includeIgnored: Bool = false) {
         self.search = search
         self.account = account
         self.includeAutomated = includeAutomated
+        self.includeIgnored = includeIgnored
     }
 }

@@ -260,7 +260,7 @@ public struct Harvester: Sendable {
     /// Also resets the folder when UIDVALIDITY changed and records what EXAMINE said.
     private func plan(_ folder: FolderState, server: MailboxStatus, run: HarvestRun, session: IMAPSession) throws
         -> (ranges: [ClosedRange<UInt32>], listed: Set<UInt32>?) {
-        var plan = FolderSyncPlan.make(folder: folder, server: server, chunkSize: chunkSize)
+        let plan = FolderSyncPlan.make(folder: folder, server: server, chunkSize: chunkSize)
         if let newValidity = plan.resetTo, folder.uidValidity != nil {
             logger.notice("UIDVALIDITY changed; re-reading the folder (archived messages are kept, none counted twice)",
                           metadata: ["account": "\(run.account.name)", "folder": "\(folder.displayName)", "uidvalidity": "\(newValidity)"])

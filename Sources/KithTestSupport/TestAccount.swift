@@ -9,11 +9,12 @@ public final class TestAccount: @unchecked Sendable {
     public let password = "owner-secret-pw"
     public private(set) var mailbox: SampleMailbox
 
-    public init(messages: Int, seed: UInt64 = 7, extraAccountLines: String = "") throws {
+    /// - Parameter mailbox: the mail to serve; a generated sample of `messages` when nil.
+    public init(messages: Int, seed: UInt64 = 7, extraAccountLines: String = "", mailbox given: SampleMailbox? = nil) throws {
         server = try DovecotServer(users: ["owner": password])
         directory = server.root.appendingPathComponent("kith")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        mailbox = SampleMailbox.generate(count: messages, seed: seed)
+        mailbox = given ?? SampleMailbox.generate(count: messages, seed: seed)
         try mailbox.write(to: server.maildir())
         try server.start()
         archivePath = directory.appendingPathComponent("state/archive.sqlite").path

@@ -216,7 +216,7 @@ public struct Importer {
     }
 
     /// Only formats, never mutated after creation.
-    nonisolated(unsafe) private static let internalDateFormatter: DateFormatter = {
+    private static let internalDateFormatter: DateFormatter = {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
