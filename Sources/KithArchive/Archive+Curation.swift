@@ -82,6 +82,20 @@ extension Archive {
         }
     }
 
+    // MARK: named values
+
+    /// A small value kept in the archive (such as when the last digest went out), or nil.
+    public func storedValue(_ key: String) throws -> String? {
+        try pool.read { db in try String.fetchOne(db, sql: "SELECT value FROM archive_value WHERE key = ?", arguments: [key]) }
+    }
+
+    public func storeValue(_ value: String, for key: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT INTO archive_value (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                           arguments: [key, value])
+        }
+    }
+
     // MARK: forget
 
     /// Erases every row naming `emails`: the addresses, their roles in messages, their links and LinkedIn rows.

@@ -64,6 +64,14 @@ public struct FadingPerson: Sendable, Equatable, Codable {
     }
 }
 
+extension FadingPerson {
+    /// The keys of `kith fading --json`, the digest's webhook and its command file (name null when unknown).
+    public var jsonObject: [String: Any] {
+        ["email": email, "name": name ?? NSNull(), "addresses": addresses, "strength": ["past": strength.past, "now": strength.now],
+         "last_seen": lastSeen, "usual_gap_days": usualGapDays, "quiet_days": quietDays, "overdue_factor": overdueFactor, "accounts": accounts]
+    }
+}
+
 extension Archive {
     /// People whose strong relationship has gone quiet (FadingRule), most being lost first.
     /// Automated senders, one-offs, mere co-recipients and ignored addresses never appear.

@@ -25,20 +25,10 @@ struct FadingCommand: ParsableCommand {
         let archive = try options.openArchive(config)
         let people = try archive.fading(account: account, now: TestClock.nowSeconds(), limit: limit)
         if json {
-            print(try prettyJSON(people.map(FadingJSON.object)))
+            print(try prettyJSON(people.map(\.jsonObject)))
         } else {
             print(FadingTable.render(people))
         }
-    }
-}
-
-/// A fading person as JSON: the keys of `kith fading --json`, the digest's webhook and its command file.
-enum FadingJSON {
-    static func object(_ person: FadingPerson) -> [String: Any] {
-        ["email": person.email, "name": person.name ?? NSNull(), "addresses": person.addresses,
-         "strength": ["past": person.strength.past, "now": person.strength.now],
-         "last_seen": person.lastSeen, "usual_gap_days": person.usualGapDays, "quiet_days": person.quietDays,
-         "overdue_factor": person.overdueFactor, "accounts": person.accounts]
     }
 }
 

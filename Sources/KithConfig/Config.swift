@@ -7,6 +7,10 @@ public struct Config: Sendable {
     public var notify: NotifySettings
     /// The main file and the drop-in files that were read, in order.
     public var files: [String]
+    /// `[digest]`, when the user wants one.
+    public var digest: DigestSettings? = nil
+    /// `[carddav]`, when an address book is to be filled.
+    public var carddav: CardDAVSettings? = nil
 
     public func account(named name: String) -> AccountConfig? {
         accounts.first { $0.name == name }

@@ -12,8 +12,10 @@ struct ConfigDecoder {
     private var archivePath: String?
     private var exportDirectory: String?
     var notify = NotifySettings()
+    var digest: DigestSettings?
+    var carddav: CardDAVSettings?
 
-    private static let topLevelKeys: Set<String> = ["archive", "account", "notify"]
+    private static let topLevelKeys: Set<String> = ["archive", "account", "notify", "digest", "carddav"]
 
     init(environment: [String: String]) {
         self.environment = environment
@@ -40,6 +42,26 @@ struct ConfigDecoder {
                 decodeNotify(notifyTable, lines: lines, file: file)
             } else {
                 problems.append(ConfigProblem(location: top.location("notify"), key: "notify", message: "expected a table"))
+            }
+        }
+        if let value = table["digest"] {
+            if let digestTable = value.table {
+                digest = decodeTable(DigestTable.self, from: digestTable, at: TablePlace(file: file, lines: lines, path: "digest", keyPrefix: "digest."))?.settings
+            } else {
+                problems.append(ConfigProblem(location: top.location("digest"), key: "digest", message: "expected a table"))
+            }
+        }
+        if let value = table["carddav"] {
+            if let carddavTable = value.table {
+                let place = TablePlace(file: file, lines: lines, path: "carddav", keyPrefix: "carddav.")
+                if let decoded = decodeTable(CardDAVTable.self, from: carddavTable, at: place), let url = decoded.url,
+                   let username = decoded.username, let source = decoded.passwordSources.first {
+                    carddav = CardDAVSettings(url: url, username: username, password: Self.passwordSource(key: source.key, value: source.value, base: base),
+                                              selection: decoded.selection, sync: decoded.sync ?? false,
+                                              tlsCAFile: decoded.tlsCAFile.map { Self.absolute($0, base: base) })
+                }
+            } else {
+                problems.append(ConfigProblem(location: top.location("carddav"), key: "carddav", message: "expected a table"))
             }
         }
         decodeAccounts(table, lines: lines, file: file)

@@ -38,6 +38,6 @@ public enum ConfigLoader {
         decoder.validateAcrossFiles()
         guard decoder.problems.isEmpty else { throw ConfigError(problems: decoder.problems) }
         return Config(archive: decoder.archive(baseDirectory: (path as NSString).deletingLastPathComponent),
-                      accounts: decoder.accounts, notify: decoder.notify, files: [path] + dropIns)
+                      accounts: decoder.accounts, notify: decoder.notify, files: [path] + dropIns, digest: decoder.digest, carddav: decoder.carddav)
     }
 }

@@ -269,3 +269,80 @@ struct OAuth2Table: ConfigTable {
         return settings
     }
 }
+
+/// `[digest]`.
+struct DigestTable: ConfigTable {
+    enum CodingKeys: String, CodingKey, CaseIterable { case every, limit }
+    static let allowedKeys = keys(CodingKeys.self)
+
+    var settings = DigestSettings()
+    var problems: [FieldProblem]
+
+    init(from decoder: Decoder) throws {
+        var reader = try FieldReader(decoder, keys: CodingKeys.self)
+        if let every = reader.read(.every, "a duration such as \"7d\"", as: String.self) {
+            if let seconds = DurationText.seconds(every) { settings.everySeconds = seconds } else {
+                reader.problem(.every, "\"\(every)\" is not a duration such as \"7d\", \"12h\" or \"30m\"")
+            }
+        }
+        if let limit = reader.read(.limit, "a whole number", as: Int.self) {
+            if (1...1000).contains(limit) { settings.limit = limit } else { reader.problem(.limit, "expected 1 to 1000, got \(limit)") }
+        }
+        problems = reader.problems
+    }
+}
+
+/// `[carddav]`, as written.
+struct CardDAVTable: ConfigTable {
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case url, username
+        case passwordFile = "password_file", passwordCommand = "password_command"
+        case passwordEnv = "password_env", passwordCredential = "password_credential"
+        case minStrength = "min_strength", top, sync
+        case tlsCAFile = "tls_ca_file"
+    }
+    static let allowedKeys = keys(CodingKeys.self)
+
+    var url: String?
+    var username: String?
+    var passwordSources: [(key: String, value: String)] = []
+    var selection = CardDAVSettings.Selection.minStrength(10)
+    var sync: Bool?
+    var tlsCAFile: String?
+    var problems: [FieldProblem]
+
+    init(from decoder: Decoder) throws {
+        var reader = try FieldReader(decoder, keys: CodingKeys.self)
+        url = reader.read(.url, "a string")
+        if let url {
+            if !OAuth2Settings.isAcceptableEndpoint(url) {
+                reader.problem(.url, "\"\(url)\" must be https:// (plain http:// only to 127.0.0.1 or localhost)")
+            } else if !url.hasSuffix("/") {
+                reader.problem(.url, "the address book's URL ends with /")
+            }
+        } else if !reader.contains(.url) {
+            reader.problem(nil, "missing url (the address book collection, such as https://dav.example/addressbooks/me/contacts/)")
+        }
+        username = reader.read(.username, "a string")
+        if !reader.contains(.username) { reader.problem(nil, "missing username") }
+        for key in [CodingKeys.passwordFile, .passwordCommand, .passwordEnv, .passwordCredential] {
+            if let value = reader.read(key, "a string", as: String.self) { passwordSources.append((key.stringValue, value)) }
+        }
+        if passwordSources.isEmpty { reader.problem(nil, "missing a password source (password_file, password_command, password_env or password_credential)") }
+        if passwordSources.count > 1 { reader.problem(CodingKeys(stringValue: passwordSources[1].key), "only one password source may be set") }
+        // TOML keeps 10 and 10.0 apart; either is a strength.
+        let minimum = (try? reader.container.decode(Int.self, forKey: .minStrength)).map(Double.init)
+            ?? reader.read(.minStrength, "a number", as: Double.self)
+        let top = reader.read(.top, "a whole number", as: Int.self)
+        switch (minimum, top) {
+        case (.some, .some): reader.problem(.top, "set min_strength or top, not both")
+        case (.some(let value), nil): selection = .minStrength(value)
+        case (nil, .some(let count)):
+            if count > 0 { selection = .top(count) } else { reader.problem(.top, "expected a positive number") }
+        case (nil, nil): break
+        }
+        sync = reader.read(.sync, "true or false")
+        tlsCAFile = reader.read(.tlsCAFile, "a string")
+        problems = reader.problems
+    }
+}

@@ -43,6 +43,9 @@ public struct DaemonService: Service {
                 for account in current.harvestedAccounts {
                     group.addTask { await accountLoop(account, config: current); return .idle }
                 }
+                if let digest = current.digest {
+                    group.addTask { await digestLoop(digest, config: current); return .idle }
+                }
                 group.addTask {
                     for await _ in await UnixSignalsSequence(trapping: .sighup) { return .reload }
                     return .idle
@@ -89,6 +92,7 @@ public struct DaemonService: Service {
         while !Task.isCancelled {
             if await review(account, config: config) {
                 // Closed: never contacted again; everything archived stays.
+                await board.noteFirstHarvestDone(account)
                 notifier.status(await board.summary(config))
                 try? await Task.sleep(for: .seconds(365 * 86_400))
                 return
@@ -109,6 +113,46 @@ public struct DaemonService: Service {
             }
             notifier.status(await board.summary(config))
         }
+    }
+
+    /// The digest of fading relationships: the first once every account has had its first harvest of this run,
+    /// then once per period. The time of the last one is kept in the archive, so a restart does not send it
+    /// again and a daemon that was down sends one digest, not one per missed period.
+    private func digestLoop(_ settings: DigestSettings, config: Config) async {
+        while !Task.isCancelled, !(await board.firstHarvestDone(config)) {
+            do { try await Task.sleep(for: .seconds(1)) } catch { return }
+        }
+        while !Task.isCancelled {
+            let last = (try? archive.storedValue(Self.digestSentKey))?.flatMap(Double.init)
+            let wait = (last ?? 0) + Double(settings.everySeconds) - Date().timeIntervalSince1970
+            if wait > 0 {
+                do { try await Task.sleep(for: .seconds(wait)) } catch { return }
+                continue
+            }
+            do {
+                try await sendDigest(settings, config: config)
+            } catch {
+                logger.error("digest failed; trying again in an hour: \(error)")
+                do { try await Task.sleep(for: .seconds(3600)) } catch { return }
+            }
+        }
+    }
+
+    static let digestSentKey = "digest.last_sent_at"
+    static let digestLedKey = "digest.closed_accounts_led"
+
+    private func sendDigest(_ settings: DigestSettings, config: Config) async throws {
+        let led = Set(try archive.storedValue(Self.digestLedKey)?.split(separator: "\n").map(String.init) ?? [])
+        let digest = try FadingDigest.make(archive: archive, limit: settings.limit, now: Int64(now().timeIntervalSince1970), alreadyLed: led)
+        if digest.people.isEmpty && digest.closedAccounts.allSatisfy({ $0.people.isEmpty }) {
+            logger.notice("digest: no strong relationship is fading; nothing sent")
+        } else {
+            let events = EventNotifier(settings: config.notify, logger: logger)
+            _ = await blocking { events.send(digest) }  // each failed channel is logged by the notifier
+        }
+        try archive.storeValue(String(Int64(Date().timeIntervalSince1970)), for: Self.digestSentKey)
+        let nowLed = led.union(digest.closedAccounts.map(\.account))
+        if nowLed != led { try archive.storeValue(nowLed.sorted().joined(separator: "\n"), for: Self.digestLedKey) }
     }
 
     /// Applies the deprovisioning countdown for today: warnings once each, the final export, closing.
@@ -218,6 +262,17 @@ actor ScheduleBoard {
     }
 
     private var entries: [String: Entry] = [:]
+    private var firstHarvests: Set<String> = []
+
+    /// A closed account has nothing to harvest: for the digest, its first harvest is done.
+    func noteFirstHarvestDone(_ account: AccountConfig) {
+        firstHarvests.insert(account.name)
+    }
+
+    /// Every account of `config` has been harvested (or found closed) once in this run.
+    func firstHarvestDone(_ config: Config) -> Bool {
+        config.harvestedAccounts.allSatisfy { firstHarvests.contains($0.name) }
+    }
 
     /// Zero for an account never seen or whose server changed: it is harvested now.
     func secondsUntilDue(_ account: AccountConfig) -> Int {
@@ -226,6 +281,7 @@ actor ScheduleBoard {
     }
 
     func record(_ account: AccountConfig, report: HarvestReport) {
+        firstHarvests.insert(account.name)
         var entry = entries[account.name] ?? Entry(schedule: HarvestSchedule(intervalSeconds: account.intervalSeconds), dueAt: Date(), url: account.url)
         entry.schedule.intervalSeconds = account.intervalSeconds
         entry.url = account.url
