@@ -117,17 +117,22 @@ public struct EventNotifier: Sendable {
     }
 
     private func post(_ digest: FadingDigest, _ webhook: WebhookSettings) throws {
+        try post(webhook, text: digest.text, slack: "kith: \(digest.subject)\n\(digest.text)", json: digest.jsonObject)
+    }
+
+    /// Posts in the webhook's format: the plain text, a Slack message, or the JSON object with sorted keys.
+    private func post(_ webhook: WebhookSettings, text: String, slack: String, json: [String: Any]) throws {
         let body: [UInt8]
         let type: String
         switch webhook.format {
         case .text:
-            body = Array(digest.text.utf8)
+            body = Array(text.utf8)
             type = "text/plain; charset=utf-8"
         case .slack:
-            body = try JSONSerialization.data(withJSONObject: ["text": "kith: \(digest.subject)\n\(digest.text)"]).map { $0 }
+            body = try JSONSerialization.data(withJSONObject: ["text": slack]).map { $0 }
             type = "application/json"
         case .json:
-            body = try JSONSerialization.data(withJSONObject: digest.jsonObject, options: [.sortedKeys]).map { $0 }
+            body = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys]).map { $0 }
             type = "application/json"
         }
         let status = try CurlTransfer.post(url: webhook.url, body: body, contentType: type)
@@ -157,25 +162,11 @@ public struct EventNotifier: Sendable {
     }
 
     private func post(_ notice: AccountNotice, _ webhook: WebhookSettings) throws {
-        let body: [UInt8]
-        let type: String
-        switch webhook.format {
-        case .text:
-            body = Array(notice.message.utf8)
-            type = "text/plain; charset=utf-8"
-        case .slack:
-            body = try JSONSerialization.data(withJSONObject: ["text": "kith: \(notice.message)"]).map { $0 }
-            type = "application/json"
-        case .json:
-            let object: [String: Any] = [
-                "account": notice.account, "event": notice.event, "days_left": notice.daysLeft ?? NSNull(),
-                "message": notice.message, "export_path": notice.exportPath ?? NSNull(),
-            ]
-            body = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]).map { $0 }
-            type = "application/json"
-        }
-        let status = try CurlTransfer.post(url: webhook.url, body: body, contentType: type)
-        guard (200..<300).contains(status) else { throw NotifyError(description: "webhook answered HTTP \(status)") }
+        let object: [String: Any] = [
+            "account": notice.account, "event": notice.event, "days_left": notice.daysLeft ?? NSNull(),
+            "message": notice.message, "export_path": notice.exportPath ?? NSNull(),
+        ]
+        try post(webhook, text: notice.message, slack: "kith: \(notice.message)", json: object)
     }
 
     private func run(_ notice: AccountNotice, _ argv: [String], body: String? = nil) throws {
