@@ -70,6 +70,31 @@ extension Archive {
 
     /// `people`, each with the running numbers it was made from (for rhythms: `fading`).
     func peopleWithActivity(_ filter: ContactFilter, now: Int64) throws -> [(person: PersonSummary, activity: PersonTally)] {
+        let (groups, groupOfEmail) = try personGroups(filter)
+        let activity = try personActivity(groupOfEmail: groupOfEmail, groups: groups.count, account: filter.account)
+        let needle = filter.search?.lowercased()
+        var result: [(person: PersonSummary, activity: PersonTally)] = []
+        for (index, group) in groups.enumerated() {
+            let addresses = group.sorted { ($0.messages, $1.email) > ($1.messages, $0.email) }
+            if let needle, !addresses.contains(where: { $0.email.contains(needle) || ($0.name?.lowercased().contains(needle) ?? false) }) {
+                continue
+            }
+            let tally = activity[index]
+            let automated = addresses.allSatisfy(\.automated)
+            result.append((PersonSummary(
+                name: addresses.lazy.compactMap(\.name).first,
+                addresses: addresses,
+                accounts: Array(Set(addresses.flatMap(\.accounts))).sorted(),
+                sent: tally.sent, received: tally.received, messages: tally.messages,
+                firstSeen: tally.firstSeen.map(MailDate.iso8601), lastSeen: tally.lastSeen.map(MailDate.iso8601),
+                automated: automated,
+                strength: automated ? 0 : RelationshipStrength.score(tally.evidence, now: now)), tally))
+        }
+        return result
+    }
+
+    /// Contacts matching `filter` (search aside) grouped into people: linked addresses together, every other address alone.
+    func personGroups(_ filter: ContactFilter) throws -> (groups: [[ContactSummary]], groupOfEmail: [String: Int]) {
         var unsearched = filter
         unsearched.search = nil
         let contacts = try self.contacts(unsearched)
@@ -95,32 +120,22 @@ extension Archive {
         for (index, group) in groups.enumerated() {
             for contact in group { groupOfEmail[contact.email] = index }
         }
-        let activity = try personActivity(groupOfEmail: groupOfEmail, groups: groups.count, account: filter.account)
-        let needle = filter.search?.lowercased()
-        var result: [(person: PersonSummary, activity: PersonTally)] = []
-        for (index, group) in groups.enumerated() {
-            let addresses = group.sorted { ($0.messages, $1.email) > ($1.messages, $0.email) }
-            if let needle, !addresses.contains(where: { $0.email.contains(needle) || ($0.name?.lowercased().contains(needle) ?? false) }) {
-                continue
-            }
-            let tally = activity[index]
-            let automated = addresses.allSatisfy(\.automated)
-            result.append((PersonSummary(
-                name: addresses.lazy.compactMap(\.name).first,
-                addresses: addresses,
-                accounts: Array(Set(addresses.flatMap(\.accounts))).sorted(),
-                sent: tally.sent, received: tally.received, messages: tally.messages,
-                firstSeen: tally.firstSeen.map(MailDate.iso8601), lastSeen: tally.lastSeen.map(MailDate.iso8601),
-                automated: automated,
-                strength: automated ? 0 : RelationshipStrength.score(tally.evidence, now: now)), tally))
-        }
-        return result
+        return (groups, groupOfEmail)
     }
 
     /// One pass over every counted message, ordered by message, tallying each group (person) once per message.
     private func personActivity(groupOfEmail: [String: Int], groups: Int, account: String?) throws -> [PersonTally] {
+        var tallies = [PersonTally](repeating: PersonTally(), count: groups)
+        try scanInvolvements(groupOfEmail: groupOfEmail, account: account) { _, group, involvement in
+            tallies[group].add(involvement)
+        }
+        return tallies
+    }
+
+    /// Calls `each` once per counted message and person in it (their most direct role), in message order.
+    func scanInvolvements(groupOfEmail: [String: Int], account: String?,
+                          _ each: (_ message: Int64, _ group: Int, _ involvement: Involvement) -> Void) throws {
         try pool.read { db in
-            var tallies = [PersonTally](repeating: PersonTally(), count: groups)
             var accountClause = ""
             var arguments: StatementArguments = []
             if let account {
@@ -155,7 +170,7 @@ extension Archive {
                     // A person named twice in one message (two addresses, or two roles) counts once, in their most direct role.
                     inMessage[group, default: Involvement(strongest: contact)].add(contact)
                 }
-                for (group, involvement) in inMessage { tallies[group].add(involvement) }
+                for (group, involvement) in inMessage { each(currentMessage, group, involvement) }
                 inMessage.removeAll(keepingCapacity: true)
                 rowsOfMessage.removeAll(keepingCapacity: true)
             }
@@ -168,7 +183,6 @@ extension Archive {
                 rowsOfMessage.append((groupOfAddress[row[1] as Int64], row[2], row[4], row[5], row[3]))
             }
             flush()
-            return tallies
         }
     }
 }

@@ -33,7 +33,8 @@ struct ReportCommand: ParsableCommand {
         let page = ReportPage(generatedAt: MailDate.iso8601(Int64(Date().timeIntervalSince1970)), contacts: try archive.contacts(),
                               people: try archive.people(now: TestClock.nowSeconds()),
                               starts: try archive.relationshipStarts(), accounts: accounts, automated: try archive.automatedShare(),
-                              linkedIn: try archive.linkedInByEmail())
+                              linkedIn: try archive.linkedInByEmail(), fading: try archive.fading(now: TestClock.nowSeconds(), limit: 10),
+                              strongTies: try archive.strongTiesPerYear())
         do {
             try PrivateFile.write(Array(page.html().utf8), to: output)
         } catch {

@@ -25,6 +25,10 @@ struct ReportPage {
     var automated: (automated: Int, total: Int)
     /// LinkedIn connections by e-mail: a person's company and position under the name.
     var linkedIn: [String: LinkedInConnection] = [:]
+    /// The top of `kith fading`.
+    var fading: [FadingPerson] = []
+    /// Strong relationships per job and year.
+    var strongTies: [StrongTies] = []
 
     private static let palette = ["#2f6f9f", "#c0632d", "#4f8f3a", "#8a4f9e", "#b8860b", "#2a8c8c"]
 
@@ -67,6 +71,8 @@ struct ReportPage {
           <div class="card"><b>\(automated.total)</b><span>messages archived</span></div>
         </div>
         <section><h2>New relationships per month, one band per job</h2>\(timeline())</section>
+        <section id="strong-ties"><h2>Strong ties per year, for each job</h2>\(strongTiesChart())</section>
+        <section id="fading"><h2>Fading</h2>\(fadingTable())</section>
         <div class="grid">
         <section><h2>The people who matter most</h2>\(peopleTable(Array(top)))</section>
         <div>
@@ -92,6 +98,52 @@ struct ReportPage {
             """
         }
         return "<table><tr><th>Person</th><th>Sent / received</th><th>Strength</th><th>Msgs</th><th>Two-way</th><th>Last contact</th></tr>\(rows)</table>"
+    }
+
+    private func fadingTable() -> String {
+        guard !fading.isEmpty else { return "<p>No strong relationship is fading.</p>" }
+        var rows = ""
+        for person in fading.prefix(10) {
+            let email = person.name == nil ? "" : "<small>\(escape(person.email))</small>"
+            rows += "<tr><td class=\"who\">\(escape(person.name ?? person.email))\(email)</td>"
+            rows += "<td class=\"d\">\(escape(String(person.lastSeen.prefix(10))))</td><td class=\"n\">every \(Int(person.usualGapDays.rounded())) days</td>"
+            rows += "<td class=\"n\">\(String(format: "%.1f", person.overdueFactor))x</td>"
+            rows += "<td class=\"n\">\(String(format: "%.1f", person.strength.past)) → \(String(format: "%.1f", person.strength.now))</td></tr>\n"
+        }
+        return "<p class=\"sub\">Strong relationships quiet for much longer than their usual rhythm, most being lost first.</p>"
+            + "<table><tr><th>Person</th><th>Last contact</th><th>Usual rhythm</th><th>Overdue</th><th>Strength then → now</th></tr>\(rows)</table>"
+    }
+
+    /// Grouped bars: for each year, one bar per job with the number of strong ties it had that year.
+    private func strongTiesChart() -> String {
+        guard let first = strongTies.map(\.year).min(), let last = strongTies.map(\.year).max() else {
+            return "<p>No strong relationship yet.</p>"
+        }
+        let startOfJob = Dictionary(strongTies.map { ($0.account, $0.year) }, uniquingKeysWith: min)
+        let jobs = startOfJob.keys.sorted { (startOfJob[$0]!, $0) < (startOfJob[$1]!, $1) }
+        let count = Dictionary(strongTies.map { ("\($0.account)\n\($0.year)", $0.count) }, uniquingKeysWith: +)
+        let peak = Double(strongTies.map(\.count).max() ?? 1)
+        let width = 1040.0, left = 40.0, height = 180.0, top = 16.0
+        let slot = (width - left - 10) / Double(last - first + 1)
+        let bar = max(2, (slot - 8) / Double(jobs.count))
+        func number(_ value: Double) -> String { String(format: "%.1f", value) }
+        var svg = "<svg width=\"100%\" viewBox=\"0 0 \(Int(width)) \(Int(height + 40))\" role=\"img\" aria-label=\"strong ties per year\">"
+        svg += "<line x1=\"\(left)\" y1=\"\(height)\" x2=\"\(width - 10)\" y2=\"\(height)\" stroke=\"#e1e4ea\"/>"
+        svg += "<text x=\"0\" y=\"\(top + 4)\">\(Int(peak))</text><text x=\"0\" y=\"\(height)\">0</text>"
+        for year in first...last {
+            let x = left + Double(year - first) * slot
+            svg += "<text x=\"\(number(x + slot / 2))\" y=\"\(height + 18)\" text-anchor=\"middle\">\(year)</text>"
+            for (index, job) in jobs.enumerated() {
+                guard let ties = count["\(job)\n\(year)"] else { continue }
+                let barHeight = max(2, (height - top) * Double(ties) / peak)
+                svg += "<rect x=\"\(number(x + 4 + Double(index) * bar))\" y=\"\(number(height - barHeight))\" width=\"\(number(bar - 1))\" "
+                svg += "height=\"\(number(barHeight))\" fill=\"\(Self.palette[index % Self.palette.count])\" rx=\"1\"><title>\(escape(job)) \(year): \(ties) strong \(ties == 1 ? "tie" : "ties")</title></rect>"
+            }
+        }
+        svg += "</svg>"
+        let legend = jobs.enumerated().map { "<span><i style=\"background:\(Self.palette[$0.offset % Self.palette.count])\"></i>\(escape($0.element))</span>" }.joined()
+        return svg + "<div class=\"legend\">\(legend)</div>"
+            + "<p class=\"sub\">A strong tie: strength \(Int(StrongTies.minimumStrength)) or more from that year's mail of that job alone (docs/strength.md).</p>"
     }
 
     private func accountTable() -> String {

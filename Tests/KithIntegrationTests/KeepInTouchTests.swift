@@ -62,6 +62,22 @@ import KithTestSupport
         }
     }
 
+    @Test func theReportShowsFadingAndStrongTiesPerYearForEachJob() throws {
+        let account = try preparedAccount()
+        let report = account.directory.appendingPathComponent("report.html").path
+        #expect(try kith(["report", "--output", report], config: account.configPath, environment: clock).status == 0)
+        let page = try String(contentsOfFile: report, encoding: .utf8)
+        let fading = try #require(page.range(of: "<section id=\"fading\">").map { page[$0.lowerBound...] }
+            .flatMap { section in section.range(of: "</section>").map { String(section[..<$0.upperBound]) } })
+        #expect(fading.contains("Grace Hopper<small>grace@navy.example</small></td><td class=\"d\">2025-11-13</td><td class=\"n\">every 7 days</td>"), "\(fading)")
+        #expect(fading.contains("28.6x") && fading.contains("Linus Torvalds") && fading.contains("Alan Turing") && !fading.contains("Ada Lovelace"))
+        // Strength ≥ 20 from one year's mail of one job (docs/strength.md works these out).
+        for tie in ["acme 2025: 4 strong ties", "acme 2026: 1 strong tie", "oldjob 2024: 1 strong tie", "oldjob 2025: 1 strong tie"] {
+            #expect(page.contains("<title>\(tie)</title>"), "\(tie)")
+        }
+        #expect(!page.contains("<title>acme 2024:"), "the quarterly reviewer's 2024 (14.4) is not a strong tie")
+    }
+
     @Test func ignoredAddressesLeaveEveryListAndComeBack() throws {
         let account = try preparedAccount()
         #expect(try kith(["ignore", "navy.example", "crowd*@acme.example"], config: account.configPath).status == 0)
