@@ -130,6 +130,9 @@ extension Archive {
                 }
                 try db.execute(sql: "DELETE FROM linkedin_connection WHERE lower(email) = ?", arguments: [email])
                 result.linkedInRows += db.changesCount
+                // A card kith made for them loses its addresses: the next CardDAV sync deletes it from the server.
+                try db.execute(sql: "UPDATE carddav_card SET addresses = '' WHERE instr(char(10) || addresses || char(10), char(10) || ? || char(10)) > 0",
+                               arguments: [email])
                 try db.execute(sql: "INSERT OR IGNORE INTO forgotten_address (hash, forgotten_at) VALUES (?, ?)",
                                arguments: [Self.forgetHash(email, salt: salt), Self.now()])
             }

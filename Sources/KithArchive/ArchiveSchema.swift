@@ -117,7 +117,8 @@ enum ArchiveSchema {
         }
         migrator.registerMigration("v8-curation-digest") { db in
             // `kith ignore` rules (an address, a domain or a * pattern), the salted hashes of addresses
-            // `kith forget` erased, and small named values such as that salt and when the last digest went out.
+            // `kith forget` erased, small named values such as that salt and when the last digest went out,
+            // and the cards `kith sync-carddav` created (one line per address in `addresses`).
             try db.execute(sql: """
                 CREATE TABLE ignore_rule (
                     pattern TEXT PRIMARY KEY,
@@ -130,6 +131,16 @@ enum ArchiveSchema {
                 CREATE TABLE archive_value (
                     key TEXT PRIMARY KEY,
                     value TEXT NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE carddav_card (
+                    collection TEXT NOT NULL,
+                    uid TEXT NOT NULL,
+                    href TEXT NOT NULL,
+                    etag TEXT,
+                    addresses TEXT NOT NULL,
+                    content_hash TEXT NOT NULL,
+                    synced_at INTEGER NOT NULL,
+                    PRIMARY KEY (collection, uid)
                 ) WITHOUT ROWID;
                 """)
         }

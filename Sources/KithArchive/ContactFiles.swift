@@ -6,21 +6,29 @@ public enum ContactFiles {
     /// (section 3.4) and lines folded at 75 octets (section 3.2).
     /// `linkedIn` (by e-mail) adds ORG, TITLE and URL for people found in LinkedIn's export.
     public static func vCard(_ people: [PersonSummary], linkedIn: [String: LinkedInConnection] = [:]) -> String {
-        var out = ""
-        for person in people {
-            var lines = ["BEGIN:VCARD", "VERSION:4.0", "FN:" + escape(person.name ?? person.email)]
-            for (index, address) in person.addresses.enumerated() {
-                lines.append("EMAIL;TYPE=work" + (index == 0 ? ";PREF=1" : "") + ":" + escape(address.email))
-            }
-            if let profile = person.addresses.lazy.compactMap({ linkedIn[$0.email] }).first {
-                if let company = profile.company, !company.isEmpty { lines.append("ORG:" + escape(company)) }
-                if let position = profile.position, !position.isEmpty { lines.append("TITLE:" + escape(position)) }
-                if let url = profile.url, url.hasPrefix("https://") { lines.append("URL:" + escape(url)) }
-            }
-            lines += ["NOTE:" + escape(note(person)), "END:VCARD"]
-            for line in lines { out += fold(line) + "\r\n" }
+        people.map { card($0, linkedIn: linkedIn) }.joined()
+    }
+
+    /// One person's card. With `uid` (a CardDAV card), it also has UID, PRODID and a structured N for phones,
+    /// and its NOTE gives the strength as a whole number, so the card changes only when the numbers do.
+    public static func card(_ person: PersonSummary, linkedIn: [String: LinkedInConnection] = [:], uid: String? = nil) -> String {
+        var lines = ["BEGIN:VCARD", "VERSION:4.0"]
+        if let uid { lines += ["UID:" + uid, "PRODID:-//kith//kith//EN"] }
+        lines.append("FN:" + escape(person.name ?? person.email))
+        if uid != nil, let name = person.name, !name.contains("@") {
+            let words = name.split(separator: " ").map(String.init)
+            lines.append("N:" + (words.count > 1 ? escape(words.last!) + ";" + escape(words.dropLast().joined(separator: " ")) : ";" + escape(name)) + ";;;")
         }
-        return out
+        for (index, address) in person.addresses.enumerated() {
+            lines.append("EMAIL;TYPE=work" + (index == 0 ? ";PREF=1" : "") + ":" + escape(address.email))
+        }
+        if let profile = person.addresses.lazy.compactMap({ linkedIn[$0.email] }).first {
+            if let company = profile.company, !company.isEmpty { lines.append("ORG:" + escape(company)) }
+            if let position = profile.position, !position.isEmpty { lines.append("TITLE:" + escape(position)) }
+            if let url = profile.url, url.hasPrefix("https://") { lines.append("URL:" + escape(url)) }
+        }
+        lines += ["NOTE:" + escape(note(person, wholeStrength: uid != nil)), "END:VCARD"]
+        return lines.map { fold($0) + "\r\n" }.joined()
     }
 
     /// `Name,E-mail 1 - Type,E-mail 1 - Value,...,Notes` with as many address columns as the person with the most, CRLF line ends.
@@ -41,8 +49,9 @@ public enum ContactFiles {
         return out
     }
 
-    static func note(_ person: PersonSummary) -> String {
-        var text = "kith: strength \(person.strength), \(person.messages) messages (\(person.sent) sent, \(person.received) received)"
+    static func note(_ person: PersonSummary, wholeStrength: Bool = false) -> String {
+        let strength = wholeStrength ? String(Int(person.strength.rounded())) : String(person.strength)
+        var text = "kith: strength \(strength), \(person.messages) messages (\(person.sent) sent, \(person.received) received)"
         if let first = person.firstSeen, let last = person.lastSeen { text += ", \(first.prefix(10)) to \(last.prefix(10))" }
         if !person.accounts.isEmpty { text += ", accounts: \(person.accounts.joined(separator: ", "))" }
         if person.automated { text += ", automated" }

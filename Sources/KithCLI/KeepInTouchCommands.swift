@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KithArchive
+import KithDaemon
 import KithMail
 
 /// `kith fading`: strong relationships gone quiet for much longer than their rhythm.
@@ -166,5 +167,34 @@ struct ForgetCommand: ParsableCommand {
         let emails = named[0].addresses.map(\.email)
         let linked = try archive.links().filter { !Set($0).isDisjoint(with: emails) }.flatMap { $0 }
         return Set(emails + linked).sorted()
+    }
+}
+
+/// `kith sync-carddav`: the people who matter, into the `[carddav]` address book.
+struct SyncCardDAVCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync-carddav",
+        abstract: "Put the people who matter into the [carddav] address book (vCard 4.0; only cards kith created are ever changed).")
+
+    @OptionGroup var options: GlobalOptions
+
+    func run() throws {
+        let config = try options.loadConfig()
+        guard let settings = config.carddav else {
+            printError("\(config.files.first ?? "the configuration") has no [carddav] table (url, username, a password source; see the README)")
+            throw ExitCode(2)
+        }
+        let archive = try options.openArchive(config)
+        let outcome: CardDAVSync.Outcome
+        do {
+            outcome = try CardDAVSync(settings: settings, archive: archive).run(now: TestClock.nowSeconds())
+        } catch {
+            printError("carddav: \(error)")
+            throw ExitCode(1)
+        }
+        print("carddav: \(outcome.summary)")
+        for conflict in outcome.conflicts { printError("carddav: not overwritten, edited on the server since kith wrote it: \(conflict)") }
+        for failure in outcome.failures { printError("carddav: \(failure)") }
+        if !outcome.failures.isEmpty { throw ExitCode(1) }
     }
 }

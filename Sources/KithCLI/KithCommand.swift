@@ -10,7 +10,7 @@ public struct KithCommand: AsyncParsableCommand {
             HarvestCommand.self, DaemonCommand.self, ContactsCommand.self, ShowCommand.self, ExportCommand.self, StatusCommand.self,
             ReportCommand.self, FinalExportCommand.self, VerifyExportCommand.self, CheckConfigCommand.self, ParseHeadersCommand.self,
             LinkCommand.self, UnlinkCommand.self, SuggestLinksCommand.self, LoginCommand.self, ImportCommand.self, BackupCommand.self, VerifyCommand.self, AddCommand.self, InitCommand.self, ImportLinkedInCommand.self,
-            FadingCommand.self, IgnoreCommand.self, UnignoreCommand.self, ForgetCommand.self,
+            FadingCommand.self, IgnoreCommand.self, UnignoreCommand.self, ForgetCommand.self, SyncCardDAVCommand.self,
         ]
     )
     public init() {}

@@ -18,6 +18,7 @@ public struct DaemonService: Service {
     private let initialConfig: Config
     private let board: ScheduleBoard
     private let now: @Sendable () -> Date
+    private let cardDAVLock = NSLock()
 
     /// - Parameter now: the clock for deprovisioning dates (tests move it; scheduling always uses real time).
     public init(configPath: String, config: Config, archive: Archive, logger: Logger, notifier: SystemdNotifier = SystemdNotifier(),
@@ -110,6 +111,7 @@ public struct DaemonService: Service {
                 logger.warning("harvest failed: \(error); retrying in \(retry) s", metadata: ["account": "\(account.name)"])
             } else {
                 logger.notice("\(report.summary)", metadata: ["account": "\(account.name)"])
+                if let carddav = config.carddav, carddav.sync { await syncCardDAV(carddav) }
             }
             notifier.status(await board.summary(config))
         }
@@ -153,6 +155,22 @@ public struct DaemonService: Service {
         try archive.storeValue(String(Int64(Date().timeIntervalSince1970)), for: Self.digestSentKey)
         let nowLed = led.union(digest.closedAccounts.map(\.account))
         if nowLed != led { try archive.storeValue(nowLed.sorted().joined(separator: "\n"), for: Self.digestLedKey) }
+    }
+
+    /// `[carddav] sync = true`: after each successful harvest, one sync at a time (two at once could create a person twice).
+    private func syncCardDAV(_ settings: CardDAVSettings) async {
+        let sync = CardDAVSync(settings: settings, archive: archive)
+        let now = Int64(now().timeIntervalSince1970)
+        let lock = cardDAVLock
+        let result = await blocking { lock.withLock { Result { () throws(CardDAVError) in try sync.run(now: now) } } }
+        switch result {
+        case .success(let outcome):
+            logger.notice("carddav: \(outcome.summary)")
+            for conflict in outcome.conflicts { logger.warning("carddav: not overwritten, edited on the server: \(conflict)") }
+            for failure in outcome.failures { logger.error("carddav: \(failure)") }
+        case .failure(let error):
+            logger.error("carddav: \(error)")
+        }
     }
 
     /// Applies the deprovisioning countdown for today: warnings once each, the final export, closing.

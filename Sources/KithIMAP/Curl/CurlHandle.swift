@@ -10,6 +10,7 @@ final class CurlHandle {
     /// Kept alive while libcurl may read from it.
     var uploadSource: UploadSource?
     var responseSink: ResponseSink?
+    var headerSink: ResponseSink?
 
     var raw: UnsafeMutableRawPointer { handle }
 

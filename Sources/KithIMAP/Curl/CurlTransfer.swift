@@ -47,6 +47,8 @@ public enum CurlTransfer {
 public struct HTTPResponse: Sendable {
     public var status: Int
     public var body: [UInt8]
+    /// Response headers by lowercased name (the last of a repeated one); filled by `request` only.
+    public var headers: [String: String] = [:]
 }
 
 extension CurlTransfer {
@@ -99,6 +101,45 @@ extension CurlTransfer {
         return HTTPResponse(status: curl.responseCode(), body: sink.bytes)
     }
 
+    /// One HTTP(S) request with any method (WebDAV's PROPFIND, PUT with If-Match...), Basic authentication when
+    /// `username` is given, no redirects followed; returns the answer whatever its status, with its headers.
+    public static func request(_ method: String, url: String, headers: [String] = [], body: [UInt8]? = nil, username: String? = nil,
+                               password: Secret? = nil, caFile: String? = nil, timeoutSeconds: Int = 30) throws(IMAPError) -> HTTPResponse {
+        let curl = try CurlHandle()
+        try curl.set(CURLOPT_URL, url)
+        try curl.set(CURLOPT_PROTOCOLS_STR, "http,https")
+        try curl.set(CURLOPT_TIMEOUT, timeoutSeconds)
+        try curl.set(CURLOPT_CONNECTTIMEOUT, min(timeoutSeconds, 15))
+        try curl.set(CURLOPT_CUSTOMREQUEST, method)
+        if let username { try curl.set(CURLOPT_USERNAME, username) }
+        if let password { try curl.set(CURLOPT_PASSWORD, password.revealed) }
+        if let caFile { try curl.set(CURLOPT_CAINFO, caFile) }
+        if let body {
+            try curl.set(CURLOPT_POSTFIELDSIZE, body.count)
+            try curl.set(CURLOPT_COPYPOSTFIELDS, String(decoding: body, as: UTF8.self))
+        }
+        var list: UnsafeMutablePointer<curl_slist>?
+        for header in headers + ["Expect:"] { list = curl_slist_append(list, header) }
+        defer { curl_slist_free_all(list) }
+        try curl.setList(CURLOPT_HTTPHEADER, list)
+        let sink = ResponseSink(limit: maximumResponseBytes)
+        try curl.collectResponseBody(sink)
+        let headerSink = ResponseSink(limit: 64 * 1024)
+        try curl.collectResponseHeaders(headerSink)
+        do {
+            try curl.perform()
+        } catch {
+            if sink.overflowed { throw .protocolViolation("the answer from \(url) is larger than \(maximumResponseBytes) bytes") }
+            throw error
+        }
+        var parsed: [String: String] = [:]
+        for line in String(decoding: headerSink.bytes, as: UTF8.self).split(whereSeparator: \.isNewline) {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            parsed[line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+        }
+        return HTTPResponse(status: curl.responseCode(), body: sink.bytes, headers: parsed)
+    }
+
     /// RFC 3986 unreserved characters stay; everything else is percent-encoded (so `+`, `&`, `=` survive).
     static func formEncode(_ text: String) -> String {
         var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
@@ -113,6 +154,18 @@ final class ResponseSink {
     var bytes: [UInt8] = []
     var overflowed = false
     init(limit: Int) { self.limit = limit }
+
+    /// The body of a write or header callback: keeps `length` bytes, or returns 0 (failing the transfer) past the limit.
+    static func append(_ buffer: UnsafeMutablePointer<CChar>?, _ length: Int, to userdata: UnsafeMutableRawPointer?) -> Int {
+        guard let buffer, let userdata else { return 0 }
+        let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
+        guard sink.bytes.count + length <= sink.limit else {
+            sink.overflowed = true
+            return 0
+        }
+        sink.bytes.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: length))
+        return length
+    }
 }
 
 /// Bytes handed to libcurl's read callback.
@@ -148,15 +201,16 @@ extension CurlHandle {
         responseSink = sink
         try check(kith_curl_setopt_pointer(raw, CURLOPT_WRITEDATA, Unmanaged.passUnretained(sink).toOpaque()))
         try check(kith_curl_setopt_callback(raw, CURLOPT_WRITEFUNCTION) { buffer, size, count, userdata in
-            guard let buffer, let userdata else { return 0 }
-            let sink = Unmanaged<ResponseSink>.fromOpaque(userdata).takeUnretainedValue()
-            let length = size * count
-            guard sink.bytes.count + length <= sink.limit else {
-                sink.overflowed = true
-                return 0
-            }
-            sink.bytes.append(contentsOf: UnsafeRawBufferPointer(start: buffer, count: length))
-            return length
+            ResponseSink.append(buffer, size * count, to: userdata)
+        })
+    }
+
+    /// Collects the response's header lines into `sink`, which must outlive `perform()`.
+    func collectResponseHeaders(_ sink: ResponseSink) throws(IMAPError) {
+        headerSink = sink
+        try check(kith_curl_setopt_pointer(raw, CURLOPT_HEADERDATA, Unmanaged.passUnretained(sink).toOpaque()))
+        try check(kith_curl_setopt_callback(raw, CURLOPT_HEADERFUNCTION) { buffer, size, count, userdata in
+            ResponseSink.append(buffer, size * count, to: userdata)
         })
     }
 
