@@ -81,11 +81,44 @@ private let goodAccount = """
         ("[notify.webhook]\nurl = \"http://x\"\nformat = \"xml\"\n\n\(goodAccount)", ":3: notify.webhook.format: \"xml\" is not one of json, text, slack"),
         ("[notify]\npager = true\n\n\(goodAccount)", ":2: notify.pager: unknown key"),
         ("[[account]]\nname = \"bad name\"\nurl = \"imaps://x.example\"\nusername = \"u@x.example\"\npassword_env = \"P\"", ":2: account \"bad name\": name: use letters"),
+        ("[digest]\nevery = \"weekly\"\n\n\(goodAccount)", ":2: digest.every: \"weekly\" is not a duration such as \"7d\""),
+        ("[digest]\nlimit = 0\n\n\(goodAccount)", ":2: digest.limit: expected 1 to 1000, got 0"),
+        ("[digest]\nhow_often = \"7d\"\n\n\(goodAccount)", ":2: digest.how_often: unknown key"),
+        ("[carddav]\nurl = \"http://dav.example/book/\"\nusername = \"me\"\npassword_env = \"P\"\n\n\(goodAccount)",
+         ":2: carddav.url: \"http://dav.example/book/\" must be https:// (plain http:// only to 127.0.0.1 or localhost)"),
+        ("[carddav]\nurl = \"https://dav.example/book\"\nusername = \"me\"\npassword_env = \"P\"\n\n\(goodAccount)", ":2: carddav.url: the address book's URL ends with /"),
+        ("[carddav]\nurl = \"https://dav.example/book/\"\nusername = \"me\"\npassword_env = \"P\"\nmin_strength = 10\ntop = 50\n\n\(goodAccount)",
+         ":6: carddav.top: set min_strength or top, not both"),
+        ("[carddav]\nurl = \"https://dav.example/book/\"\nusername = \"me\"\n\n\(goodAccount)", "carddav: missing a password source"),
     ])
     func reportsEachProblemWithFileLineAndKey(text: String, expected: String) throws {
         let (config, problems, path) = try load(text)
         #expect(config == nil)
         #expect(problems.contains { $0.hasPrefix(path) && $0.contains(expected) }, "got \(problems)")
+    }
+
+    @Test func digestAndCardDAVTablesAreRead() throws {
+        let (config, problems, _) = try load("""
+            [digest]
+            every = "14d"
+            limit = 5
+
+            [carddav]
+            url = "https://dav.example/addressbooks/me/contacts/"
+            username = "me"
+            password_env = "DAV_PW"
+            top = 200
+            sync = true
+
+            \(goodAccount)
+            """)
+        #expect(problems.isEmpty, "\(problems)")
+        #expect(config?.digest == DigestSettings(everySeconds: 14 * 86_400, limit: 5))
+        #expect(config?.carddav == CardDAVSettings(url: "https://dav.example/addressbooks/me/contacts/", username: "me",
+                                                   password: .environment("DAV_PW"), selection: .top(200), sync: true))
+        let (defaults, _, _) = try load("[digest]\n[carddav]\nurl = \"https://dav.example/c/\"\nusername = \"me\"\npassword_env = \"P\"\nmin_strength = 12.5\n\n\(goodAccount)")
+        #expect(defaults?.digest == DigestSettings(everySeconds: 7 * 86_400, limit: 10))
+        #expect(defaults?.carddav?.selection == .minStrength(12.5) && defaults?.carddav?.sync == false)
     }
 
     @Test func oauthAccountsTakeATokenCommand() throws {
