@@ -30,6 +30,14 @@ struct CheckConfigCommand: ParsableCommand {
             if !account.folders.include.isEmpty { print("  folders.include: \(account.folders.include.joined(separator: ", "))") }
             if !account.folders.exclude.isEmpty { print("  folders.exclude: \(account.folders.exclude.joined(separator: ", "))") }
         }
+        if let digest = config.digest { print("digest: every \(digest.everySeconds) s, \(digest.limit) people") }
+        if let carddav = config.carddav {
+            let selection = switch carddav.selection {
+            case .minStrength(let minimum): "min_strength \(minimum)"
+            case .top(let count): "top \(count)"
+            }
+            print("carddav: \(carddav.url) as \(carddav.username), password from: \(carddav.password), \(selection), sync \(carddav.sync)")
+        }
         print("ok: \(config.accounts.count) accounts")
     }
 }

@@ -98,6 +98,26 @@ import KithTestSupport
         #expect(try kith(["verify"], config: account.configPath).status == 0)
     }
 
+    @Test func theDaemonSyncsAfterEachHarvestWhenAsked() throws {
+        let account = try TestAccount(messages: 0, mailbox: RelationshipMailbox.mailbox())
+        let server = try RadicaleServer(directory: account.directory)
+        try configure(account, server)
+        try (try String(contentsOfFile: account.configPath, encoding: .utf8) + "sync = true\n").write(toFile: account.configPath, atomically: true, encoding: .utf8)
+        let socket = account.directory.appendingPathComponent("notify.sock").path
+        let notify = try NotifySocket(name: socket)
+        let daemon = try BackgroundProcess([kithBinary, "daemon"], environment: [
+            "KITH_CONFIG": account.configPath, "KITH_NOW": RelationshipMailbox.nowText, "NOTIFY_SOCKET": socket, "PATH": "/usr/bin:/bin",
+        ], logFile: account.directory.appendingPathComponent("daemon.log").path)
+        #expect(notify.receive(until: "READY=1", timeout: 20) != nil, "\(daemon.output)")
+        let deadline = Date().addingTimeInterval(30)
+        while server.cardFiles.count < 4 && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        Thread.sleep(forTimeInterval: 0.5)
+        daemon.signal(SIGTERM)
+        #expect(daemon.waitForExit(timeout: 15) == 0, "\(daemon.output)")
+        #expect(server.cardFiles.count == 4, "\(daemon.output)")
+        #expect(daemon.output.contains("carddav: 4 created, 0 updated, 0 unchanged, 0 deleted"), "\(daemon.output)")
+    }
+
     @Test func wrongPasswordAndWrongAddressBookAreNamed() throws {
         let account = try TestAccount(messages: 0, mailbox: RelationshipMailbox.mailbox())
         #expect(try kith(["harvest"], config: account.configPath).status == 0)
