@@ -20,19 +20,20 @@ extension Archive {
             // One pass in message order (message_address's primary key): each message's rows arrive together,
             // so "distinct messages" needs no sort, only a flush per message.
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT x.message_id, x.address_id, x.role = 'from', x.name, m.date, m.direction = 'sent', m.automated
+                SELECT x.message_id, x.address_id, x.role = 'from', x.name, m.date, m.direction = 'sent', m.automated, x.spelling
                 FROM message_address x JOIN message m ON m.id = x.message_id
                 WHERE x.role IN ('from', 'to', 'cc', 'bcc') \(accountClause)
                 ORDER BY x.message_id
                 """, arguments: arguments)
             var tallies: [Int64: AddressTally] = [:]
             var currentMessage: Int64 = -1
-            var inMessage: [Int64: (sentTo: Bool, receivedFrom: Bool, automated: Bool, names: [String])] = [:]
+            var inMessage: [Int64: (sentTo: Bool, receivedFrom: Bool, automated: Bool, names: [String], spelling: String?)] = [:]
             var messageDate: Int64?
             func flush() {
                 for (address, seen) in inMessage {
                     tallies[address, default: AddressTally()].add(sentTo: seen.sentTo, receivedFrom: seen.receivedFrom,
-                                                                  automated: seen.automated, names: seen.names, date: messageDate)
+                                                                  automated: seen.automated, names: seen.names, date: messageDate,
+                                                                  spelling: seen.spelling)
                 }
                 inMessage.removeAll(keepingCapacity: true)
             }
@@ -45,7 +46,8 @@ extension Archive {
                 }
                 let address: Int64 = row[1]
                 let isFrom: Bool = row[2], sent: Bool = row[5], automated: Bool = row[6]
-                var seen = inMessage[address] ?? (false, false, false, [])
+                var seen = inMessage[address] ?? (false, false, false, [], nil)
+                if let spelling: String = row[7] { seen.spelling = spelling }
                 if sent && !isFrom { seen.sentTo = true }
                 if !sent && isFrom {
                     seen.receivedFrom = true
@@ -87,7 +89,7 @@ extension Archive {
                 let name = tally.bestName
                 if let needle, !email.contains(needle), !(name?.lowercased().contains(needle) ?? false) { continue }
                 result.append(ContactSummary(
-                    email: email, name: name, accounts: accounts[id] ?? [],
+                    email: email, spelling: tally.bestSpelling, name: name, accounts: accounts[id] ?? [],
                     sent: tally.sent, received: tally.received, messages: tally.messages,
                     firstSeen: tally.firstSeen.map(MailDate.iso8601), lastSeen: tally.lastSeen.map(MailDate.iso8601),
                     automated: automated))
@@ -141,9 +143,12 @@ struct AddressTally {
     var automated = false
     /// Per name: the messages it was used in, and the latest of their dates (0 when none has one).
     var names: [String: (uses: Int, latest: Int64)] = [:]
+    /// Messages that spelled the address otherwise than lowercase, per spelling.
+    var spellings: [String: Int] = [:]
 
-    mutating func add(sentTo: Bool, receivedFrom: Bool, automated: Bool, names used: [String], date: Int64?) {
+    mutating func add(sentTo: Bool, receivedFrom: Bool, automated: Bool, names used: [String], date: Int64?, spelling: String? = nil) {
         messages += 1
+        if let spelling { spellings[spelling, default: 0] += 1 }
         if sentTo { sent += 1 }
         if receivedFrom { received += 1 }
         if automated { self.automated = true }
@@ -155,6 +160,13 @@ struct AddressTally {
             let old = names[name] ?? (0, 0)
             names[name] = (old.uses + 1, max(old.latest, date ?? 0))
         }
+    }
+
+    /// The most frequent spelling when it is not the lowercase one (ties: the lowercase one, then alphabetical), or nil.
+    var bestSpelling: String? {
+        guard let best = spellings.min(by: { ($1.value, $0.key) < ($0.value, $1.key) }),
+              best.value > messages - spellings.values.reduce(0, +) else { return nil }
+        return best.key
     }
 
     /// The name used in the most messages; ties go to the most recent, then to the alphabetically first.

@@ -116,7 +116,7 @@ public final class Archive: Sendable {
             let insertLocation = try BoundStatement(db, sql: "INSERT OR IGNORE INTO message_location (folder_id, uidvalidity, uid, message_id) VALUES (?, ?, ?, ?)")
             let insertAddress = try BoundStatement(db, sql: "INSERT INTO address (email) VALUES (?) ON CONFLICT(email) DO NOTHING RETURNING id")
             let findAddress = try BoundStatement(db, sql: "SELECT id FROM address WHERE email = ?")
-            let insertLink = try BoundStatement(db, sql: "INSERT OR IGNORE INTO message_address (message_id, address_id, role, name) VALUES (?, ?, ?, ?)")
+            let insertLink = try BoundStatement(db, sql: "INSERT OR IGNORE INTO message_address (message_id, address_id, role, name, spelling) VALUES (?, ?, ?, ?, ?)")
             let archivedAt = Self.now()
             var added: [String: Int64] = [:]
             let folder = BoundStatement.Value.integer(folderID), validity = BoundStatement.Value.integer(Int64(uidValidity))
@@ -151,7 +151,8 @@ public final class Archive: Sendable {
                     }
                     added[correspondent.email] = addressID
                     let name: BoundStatement.Value = correspondent.name.map { .text($0) } ?? .null
-                    try insertLink.run([.integer(messageID), .integer(addressID), .text(correspondent.role.rawValue), name])
+                    let spelling: BoundStatement.Value = correspondent.spelling.map { .text($0) } ?? .null
+                    try insertLink.run([.integer(messageID), .integer(addressID), .text(correspondent.role.rawValue), name, spelling])
                 }
             }
             try db.execute(sql: "UPDATE folder SET uidvalidity = ?, last_uid = MAX(last_uid, ?) WHERE id = ?",

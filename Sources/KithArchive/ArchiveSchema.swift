@@ -118,7 +118,8 @@ enum ArchiveSchema {
         migrator.registerMigration("v8-curation-digest") { db in
             // `kith ignore` rules (an address, a domain or a * pattern), the salted hashes of addresses
             // `kith forget` erased, small named values such as that salt and when the last digest went out,
-            // and the cards `kith sync-carddav` created (one line per address in `addresses`).
+            // the cards `kith sync-carddav` created (one line per address in `addresses`), and each address's
+            // spelling as written in a message when its local part was not all lowercase (NULL otherwise).
             try db.execute(sql: """
                 CREATE TABLE ignore_rule (
                     pattern TEXT PRIMARY KEY,
@@ -132,6 +133,7 @@ enum ArchiveSchema {
                     key TEXT PRIMARY KEY,
                     value TEXT NOT NULL
                 ) WITHOUT ROWID;
+                ALTER TABLE message_address ADD COLUMN spelling TEXT;
                 CREATE TABLE carddav_card (
                     collection TEXT NOT NULL,
                     uid TEXT NOT NULL,

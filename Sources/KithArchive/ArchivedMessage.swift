@@ -7,11 +7,14 @@ public struct Correspondent: Hashable, Sendable, Codable {
     public var email: String
     public var name: String?
     public var role: Role
+    /// The address as written when its local part was not all lowercase.
+    public var spelling: String?
 
-    public init(email: String, name: String?, role: Role) {
+    public init(email: String, name: String?, role: Role, spelling: String? = nil) {
         self.email = email
         self.name = name
         self.role = role
+        self.spelling = spelling
     }
 }
 

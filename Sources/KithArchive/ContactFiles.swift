@@ -20,7 +20,7 @@ public enum ContactFiles {
             lines.append("N:" + (words.count > 1 ? escape(words.last!) + ";" + escape(words.dropLast().joined(separator: " ")) : ";" + escape(name)) + ";;;")
         }
         for (index, address) in person.addresses.enumerated() {
-            lines.append("EMAIL;TYPE=work" + (index == 0 ? ";PREF=1" : "") + ":" + escape(address.email))
+            lines.append("EMAIL;TYPE=work" + (index == 0 ? ";PREF=1" : "") + ":" + escape(address.shown))
         }
         if let profile = person.addresses.lazy.compactMap({ linkedIn[$0.email] }).first {
             if let company = profile.company, !company.isEmpty { lines.append("ORG:" + escape(company)) }
@@ -40,7 +40,7 @@ public enum ContactFiles {
         for person in people {
             var fields = [person.name ?? ""]
             for index in 0..<columns {
-                let email = index < person.addresses.count ? person.addresses[index].email : ""
+                let email = index < person.addresses.count ? person.addresses[index].shown : ""
                 fields += [email.isEmpty ? "" : "* Work", email]
             }
             fields.append(note(person))

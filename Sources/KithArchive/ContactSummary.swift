@@ -1,6 +1,9 @@
 /// One correspondent's numbers, by the exact rules in the README (and the JSON export's keys).
 public struct ContactSummary: Sendable, Equatable, Codable {
+    /// The identity: lowercased.
     public var email: String
+    /// The address as most messages wrote it, when that is not all lowercase (`reply+AbC@example.com`); for display.
+    public var spelling: String?
     /// The decoded display name this address used in the most messages (ties: the most recent).
     public var name: String?
     /// Names of the accounts whose folders held a message naming this contact.
@@ -17,15 +20,19 @@ public struct ContactSummary: Sendable, Equatable, Codable {
     /// Received mail from it was automated, or its local part is a no-reply name.
     public var automated: Bool
 
+    /// How to show the address: its spelling, else the identity.
+    public var shown: String { spelling ?? email }
+
     enum CodingKeys: String, CodingKey {
-        case email, name, accounts, sent, received, messages, automated
+        case email, spelling, name, accounts, sent, received, messages, automated
         case firstSeen = "first_seen"
         case lastSeen = "last_seen"
     }
 
-    public init(email: String, name: String?, accounts: [String], sent: Int, received: Int, messages: Int,
+    public init(email: String, spelling: String? = nil, name: String?, accounts: [String], sent: Int, received: Int, messages: Int,
                 firstSeen: String?, lastSeen: String?, automated: Bool) {
         self.email = email
+        self.spelling = spelling
         self.name = name
         self.accounts = accounts
         self.sent = sent

@@ -70,7 +70,7 @@ enum ContactTable {
         var rows = people.map { person in
             [String(format: "%.1f", person.strength), String(person.messages), String(person.sent), String(person.received),
              String((person.lastSeen ?? "").prefix(10)),
-             person.email + (person.addresses.count > 1 ? " +\(person.addresses.count - 1)" : ""),
+             (person.addresses.first?.shown ?? person.email) + (person.addresses.count > 1 ? " +\(person.addresses.count - 1)" : ""),
              (person.name ?? "") + (person.automated ? " (automated)" : "")]
         }
         rows.insert(header, at: 0)

@@ -63,6 +63,7 @@ enum ContactJSON {
             var object = numbers(person.name, person.accounts, person.sent, person.received, person.messages,
                                  person.firstSeen, person.lastSeen, person.automated)
             object["email"] = person.email
+            object["spelling"] = person.addresses.first?.spelling ?? NSNull()
             object["emails"] = person.addresses.map(\.email)
             object["strength"] = person.strength
             if let profile = person.addresses.lazy.compactMap({ linkedIn[$0.email] }).first {
@@ -73,6 +74,7 @@ enum ContactJSON {
                 var entry = numbers(address.name, address.accounts, address.sent, address.received, address.messages,
                                     address.firstSeen, address.lastSeen, address.automated)
                 entry["email"] = address.email
+                entry["spelling"] = address.spelling ?? NSNull()
                 return entry
             }
             return object

@@ -26,7 +26,11 @@ struct ParseHeadersCommand: ParsableCommand {
                 "file": file,
                 "direction": message.direction.rawValue,
                 "automated": message.automated,
-                "correspondents": message.correspondents.map { ["email": $0.email, "name": $0.name ?? NSNull(), "role": $0.role.rawValue] as [String: Any] },
+                "correspondents": message.correspondents.map { correspondent -> [String: Any] in
+                    var object: [String: Any] = ["email": correspondent.email, "name": correspondent.name ?? NSNull(), "role": correspondent.role.rawValue]
+                    if let spelling = correspondent.spelling { object["spelling"] = spelling }
+                    return object
+                },
             ]
             let json = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
             print(String(decoding: json, as: UTF8.self))

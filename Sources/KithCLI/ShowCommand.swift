@@ -20,7 +20,7 @@ struct ShowCommand: ParsableCommand {
             throw ExitCode(1)
         }
         let contact = detail.summary
-        print("\(contact.name ?? contact.email) <\(contact.email)>\(contact.automated ? "  (automated)" : "")")
+        print("\(contact.name ?? contact.shown) <\(contact.shown)>\(contact.automated ? "  (automated)" : "")")
         print("  messages: \(contact.messages) (\(contact.sent) sent to, \(contact.received) received from)")
         print("  first: \(contact.firstSeen ?? "-")   last: \(contact.lastSeen ?? "-")")
         if let profile = try archive.linkedInByEmail()[contact.email] {

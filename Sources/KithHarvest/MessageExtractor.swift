@@ -41,7 +41,7 @@ public struct MessageExtractor: Sendable {
                 if role == .from { fromAddresses.append(address.email) }
                 if role == .sender { senderAddresses.append(address.email) }
                 guard !ownerAddresses.contains(address.email) else { continue }
-                let correspondent = Correspondent(email: address.email, name: address.name, role: role)
+                let correspondent = Correspondent(email: address.email, name: address.name, role: role, spelling: address.spelling)
                 let key = Correspondent(email: address.email, name: nil, role: role)
                 if seen.insert(key).inserted { correspondents.append(correspondent) }
             }

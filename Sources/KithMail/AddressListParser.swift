@@ -59,7 +59,7 @@ public enum AddressListParser {
             let found = parts.compactMap { addrSpec($0) }
             if found.count == parts.count, !found.isEmpty {
                 let name = found.count == 1 ? displayName(Array(trimmed[..<first])) : nil
-                return found.map { email in MailAddress(name: name.flatMap { cleanName($0, email: email) }, email: email) }
+                return found.map { $0.mailAddress(name: name) }
             }
             return []
         }
@@ -70,9 +70,8 @@ public enum AddressListParser {
         while start > trimmed.startIndex, !trimmed[start].spaceBefore { start -= 1 }
         var end = at + 1
         while end < trimmed.endIndex, !trimmed[end].spaceBefore { end += 1 }
-        guard start > trimmed.startIndex, let email = addrSpec(trimmed[start..<end]) else { return [] }
-        let name = displayName(Array(trimmed[..<start]))
-        return [MailAddress(name: name.flatMap { cleanName($0, email: email) }, email: email)]
+        guard start > trimmed.startIndex, let address = addrSpec(trimmed[start..<end]) else { return [] }
+        return [address.mailAddress(name: displayName(Array(trimmed[..<start])))]
     }
 
     // MARK: - Members
@@ -83,18 +82,17 @@ public enum AddressListParser {
             var inside = tokens[(open + 1)..<close]
             // obs-route: <@a,@b:user@host> keeps what follows the last colon.
             if let colon = inside.lastIndex(of: .special(UInt8(ascii: ":"))) { inside = inside[(colon + 1)...] }
-            guard let email = addrSpec(inside) else { return nil }
-            let name = displayName(Array(tokens[..<open])) ?? commentName(Array(tokens[close...]))
-            return MailAddress(name: name.flatMap { cleanName($0, email: email) }, email: email)
+            guard let address = addrSpec(inside) else { return nil }
+            return address.mailAddress(name: displayName(Array(tokens[..<open])) ?? commentName(Array(tokens[close...])))
         }
-        guard let email = addrSpec(tokens[...]) else { return nil }
-        return MailAddress(name: commentName(tokens).flatMap { cleanName($0, email: email) }, email: email)
+        guard let address = addrSpec(tokens[...]) else { return nil }
+        return address.mailAddress(name: commentName(tokens))
     }
 
     /// `local@domain` from atoms, dots, quoted strings and domain literals; comments and spaces are ignored.
     ///
     /// Built as bytes and decoded once: this runs for every address of every message.
-    private static func addrSpec(_ tokens: ArraySlice<Token>) -> String? {
+    private static func addrSpec(_ tokens: ArraySlice<Token>) -> WrittenAddress? {
         let dot = UInt8(ascii: ".")
         guard let at = tokens.lastIndex(where: { $0.kind == .special(UInt8(ascii: "@")) }) else { return nil }
         var local: [UInt8] = []
@@ -143,9 +141,23 @@ public enum AddressListParser {
             if byte == dot && previous == dot { return nil }
             previous = byte
         }
-        // One spelling per address: lowercased, IDNA labels in their Unicode form.
+        // The identity: lowercased, IDNA labels in their Unicode form. The local part as written is kept
+        // beside it when it differs (reply+AbC@...), for display.
         guard let localText = lowercasedText(local), let domainText = lowercasedText(domain) else { return nil }
-        return localText + "@" + Punycode.unicodeDomain(domainText)
+        let domainPart = "@" + Punycode.unicodeDomain(domainText)
+        let written = local.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } || local.contains { $0 >= 0x80 }
+            ? TextDecoding.headerText(local) : nil
+        return WrittenAddress(email: localText + domainPart, spelling: written.flatMap { $0 == localText ? nil : $0 + domainPart })
+    }
+
+    /// An address's identity and, when its local part was written otherwise, that spelling.
+    struct WrittenAddress {
+        var email: String
+        var spelling: String?
+
+        func mailAddress(name: String?) -> MailAddress {
+            MailAddress(name: name.flatMap { AddressListParser.cleanName($0, email: email) }, email: email, spelling: spelling)
+        }
     }
 
     /// Lowercased text of address bytes, or nil when they hold control characters (C0, DEL or, once decoded, C1).

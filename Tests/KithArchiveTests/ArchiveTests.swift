@@ -81,6 +81,25 @@ private func message(_ identity: String, uid: UInt32, _ correspondents: [Corresp
         ], folderID: inbox.id, uidValidity: 1, lastUID: 5)
         #expect(try archive.contacts()[0].name == "Carol")
     }
+
+    @Test func theMostFrequentSpellingIsShownAndTheIdentityStaysLowercase() throws {
+        let archive = try Archive(path: temporaryArchivePath())
+        let account = try archive.accountID(named: "acme")
+        let inbox = try archive.folder(accountID: account, name: Array("INBOX".utf8), displayName: "INBOX")
+        func from(_ email: String, _ spelling: String?) -> [Correspondent] { [Correspondent(email: email, name: nil, role: .from, spelling: spelling)] }
+        try archive.commit([
+            message("1", uid: 1, from("reply+abc@example.org", "Reply+AbC@example.org")),
+            message("2", uid: 2, from("reply+abc@example.org", "Reply+AbC@example.org")),
+            message("3", uid: 3, from("reply+abc@example.org", nil)),
+            message("4", uid: 4, from("ann@example.org", "ANN@example.org")),
+            message("5", uid: 5, from("ann@example.org", nil)),
+            message("6", uid: 6, from("ann@example.org", nil)),
+        ], folderID: inbox.id, uidValidity: 1, lastUID: 6)
+        let contacts = Dictionary(uniqueKeysWithValues: try archive.contacts().map { ($0.email, $0) })
+        #expect(contacts["reply+abc@example.org"]?.spelling == "Reply+AbC@example.org", "one identity, shown as most messages wrote it")
+        #expect(contacts["ann@example.org"]?.spelling == nil, "lowercase was the most frequent spelling")
+        #expect(ContactFiles.vCard(try archive.people(now: 0).filter { $0.email.hasPrefix("reply") }).contains("EMAIL;TYPE=work;PREF=1:Reply+AbC@example.org"))
+    }
 }
 
 @Suite struct PeopleAndStrengthTests {

@@ -7,6 +7,13 @@ private func parse(_ text: String) -> [MailAddress] {
 }
 
 @Suite struct AddressListParserTests {
+    @Test func theLocalPartKeepsItsSpellingBesideTheLowercaseIdentity() {
+        #expect(parse("Reply <Reply+AbC@Example.COM>").map(\.spelling) == ["Reply+AbC@example.com"])
+        #expect(parse("Reply <Reply+AbC@Example.COM>").map(\.email) == ["reply+abc@example.com"])
+        #expect(parse("ada@Example.ORG").map(\.spelling) == [nil], "a lowercase local part has no spelling of its own; domains are case-insensitive")
+        #expect(parse("\"John Doe\"@example.com").map(\.spelling) == ["\"John Doe\"@example.com"])
+    }
+
     @Test(arguments: [
         // (header value, expected "name|email" pairs, why it is a trap)
         ("Ada Lovelace <Ada@Example.ORG>", ["Ada Lovelace|ada@example.org"], "the domain and local part are lowercased"),
