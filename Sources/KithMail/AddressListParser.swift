@@ -181,6 +181,7 @@ public enum AddressListParser {
     }
 
     private static func displayName(_ tokens: [Token]) -> String? {
+        if let plain = plainASCIIName(tokens) { return plain }
         var words: [String] = []
         for token in tokens {
             var text: String
@@ -201,6 +202,29 @@ public enum AddressListParser {
         }
         guard !words.isEmpty else { return nil }
         return EncodedWord.decodePhrase(words)
+    }
+
+    /// The common case, a name of ASCII words with no encoded word: the words' bytes with a space where the
+    /// author put one, in one allocation. Equal to the general path once `cleanName` has folded the spaces.
+    private static func plainASCIIName(_ tokens: [Token]) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(48)
+        for token in tokens {
+            let text: [UInt8]
+            switch token.kind {
+            case .atom(let value), .quoted(let value): text = value
+            case .special(let byte) where byte != UInt8(ascii: "<") && byte != UInt8(ascii: "\""): text = [byte]
+            default: continue
+            }
+            var previous: UInt8 = 0
+            for byte in text {
+                if byte >= 0x80 || (previous == UInt8(ascii: "=") && byte == UInt8(ascii: "?")) { return nil }
+                previous = byte
+            }
+            if token.spaceBefore, !bytes.isEmpty { bytes.append(0x20) }
+            bytes += text
+        }
+        return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
     }
 
     /// `user@host (Real Name)`: the last non-empty comment serves as the name.

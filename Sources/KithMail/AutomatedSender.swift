@@ -7,6 +7,9 @@ public enum AutomatedSender {
 
     /// A local part such as `noreply`, `no-reply+abc`, `mailer-daemon` or `bounces-123`.
     public static func hasNoReplyLocalPart(_ email: String) -> Bool {
+        // Every name above starts with b, d, m, n or p: most addresses are ruled out by their first byte.
+        guard let first = email.utf8.first.map({ $0 | 0x20 }), first == UInt8(ascii: "b") || first == UInt8(ascii: "d")
+                || first == UInt8(ascii: "m") || first == UInt8(ascii: "n") || first == UInt8(ascii: "p") else { return false }
         guard let at = email.lastIndex(of: "@") else { return false }
         let local = email[..<at].lowercased()
         if noReplyLocalParts.contains(local) { return true }
