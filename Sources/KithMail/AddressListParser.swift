@@ -210,10 +210,10 @@ public enum AddressListParser {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(48)
         for token in tokens {
-            let text: [UInt8]
+            let text: ArraySlice<UInt8>
             switch token.kind {
             case .atom(let value), .quoted(let value): text = value
-            case .special(let byte) where byte != UInt8(ascii: "<") && byte != UInt8(ascii: "\""): text = [byte]
+            case .special(let byte) where byte != UInt8(ascii: "<") && byte != UInt8(ascii: "\""): text = [byte][...]
             default: continue
             }
             var previous: UInt8 = 0
@@ -279,7 +279,7 @@ public enum AddressListParser {
     }
 
     /// RFC 5322 dot-atom: atext runs (non-ASCII allowed, RFC 6532) separated by single dots.
-    private static func isDotAtom(_ bytes: [UInt8]) -> Bool {
+    private static func isDotAtom(_ bytes: ArraySlice<UInt8>) -> Bool {
         guard let first = bytes.first, let last = bytes.last, first != UInt8(ascii: "."), last != UInt8(ascii: ".") else { return false }
         var previous: UInt8 = 0
         for byte in bytes {
@@ -293,11 +293,13 @@ public enum AddressListParser {
 
     // MARK: - Tokens
 
+    /// Payloads are slices of the header value (no copy), except quoted strings and comments that held
+    /// escapes or line breaks, which are copied once without them.
     enum Kind: Equatable {
-        case atom([UInt8])
-        case quoted([UInt8])
-        case comment([UInt8])
-        case domainLiteral([UInt8])
+        case atom(ArraySlice<UInt8>)
+        case quoted(ArraySlice<UInt8>)
+        case comment(ArraySlice<UInt8>)
+        case domainLiteral(ArraySlice<UInt8>)
         case special(UInt8)
     }
 
@@ -331,15 +333,28 @@ public enum AddressListParser {
                 emit(.special(byte))
                 index += 1
             case UInt8(ascii: "\""):
-                var content: [UInt8] = []
                 index += 1
+                let start = index
+                var plain = true
                 while index < count, value[index] != UInt8(ascii: "\"") {
-                    if value[index] == UInt8(ascii: "\\"), index + 1 < count { index += 1 }
-                    if value[index] != 0x0D && value[index] != 0x0A { content.append(value[index]) }
+                    let inner = value[index]
+                    if inner == UInt8(ascii: "\\") || inner == 0x0D || inner == 0x0A { plain = false }
+                    if inner == UInt8(ascii: "\\"), index + 1 < count { index += 1 }
                     index += 1
                 }
+                if plain {
+                    emit(.quoted(value[start..<min(index, count)]))
+                } else {
+                    var content: [UInt8] = []
+                    var position = start
+                    while position < count, value[position] != UInt8(ascii: "\"") {
+                        if value[position] == UInt8(ascii: "\\"), position + 1 < count { position += 1 }
+                        if value[position] != 0x0D && value[position] != 0x0A { content.append(value[position]) }
+                        position += 1
+                    }
+                    emit(.quoted(content[...]))
+                }
                 index += 1
-                emit(.quoted(content))
             case UInt8(ascii: "("):
                 var depth = 1
                 var content: [UInt8] = []
@@ -360,7 +375,7 @@ public enum AddressListParser {
                     index += 1
                 }
                 index += 1
-                emit(.comment(content))
+                emit(.comment(content[...]))
                 spaceBefore = true
             case UInt8(ascii: "["):
                 guard let end = value[index...].firstIndex(of: UInt8(ascii: "]")) else {
@@ -368,7 +383,7 @@ public enum AddressListParser {
                     index += 1
                     continue
                 }
-                emit(.domainLiteral(Array(value[(index + 1)..<end])))
+                emit(.domainLiteral(value[(index + 1)..<end]))
                 index = end + 1
             case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "@"), UInt8(ascii: ","), UInt8(ascii: ";"),
                  UInt8(ascii: ":"), UInt8(ascii: "]"), UInt8(ascii: ")"), UInt8(ascii: "\\"):
@@ -385,7 +400,7 @@ public enum AddressListParser {
                     if isAtomBoundary(value[index]) { break }
                     index += 1
                 }
-                emit(.atom(Array(value[start..<index])))
+                emit(.atom(value[start..<index]))
             }
         }
         return tokens
