@@ -25,9 +25,10 @@ import KithTestSupport
         #expect(objects.count == expected.count)
         #expect(objects.map { $0["email"] as! String } == expected.keys.sorted(), "sorted by email")
         for object in objects {
-            #expect(Set(object.keys) == ["email", "emails", "addresses", "strength", "name", "accounts", "sent", "received", "messages",
+            #expect(Set(object.keys) == ["email", "spelling", "emails", "addresses", "strength", "name", "accounts", "sent", "received", "messages",
                                          "first_seen", "last_seen", "automated"])
             let want = expected[object["email"] as! String]!
+            #expect(object["spelling"] as? String == want.spelling, "\(want.email): shown as most messages wrote it")
             #expect(object["messages"] as? Int == want.messages)
             #expect((object["name"] as? String) == want.name)
             // Nobody is linked here: each person is one address, with the same numbers.
@@ -110,7 +111,7 @@ import KithTestSupport
         let parsed = try ChildProcess.run(["/usr/bin/python3", "-c", reader, vcf, csv], timeoutSeconds: 60)
         #expect(parsed.status == 0, "\(String(decoding: parsed.errorOutput, as: UTF8.self))")
         let lines = String(decoding: parsed.output, as: UTF8.self).split(separator: "\n").map(String.init)
-        let want = Set(people.map { "\($0.email) \($0.name ?? $0.email)" })
+        let want = Set(people.map { "\($0.spelling ?? $0.email) \($0.name ?? $0.email)" })
         #expect(Set(lines.filter { $0.hasPrefix("vcard ") }.map { String($0.dropFirst(6)) }) == want, "vCard round trip")
         #expect(Set(lines.filter { $0.hasPrefix("csv ") }.map { String($0.dropFirst(4)) }) == want, "CSV round trip")
     }

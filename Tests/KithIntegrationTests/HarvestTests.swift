@@ -20,7 +20,7 @@ func expectArchiveMatchesModel(_ archive: Archive, _ mailbox: SampleMailbox, acc
     #expect(Set(actual.keys) == Set(expected.keys), "contact sets differ: missing \(Set(expected.keys).subtracting(actual.keys).sorted()), extra \(Set(actual.keys).subtracting(expected.keys).sorted())", sourceLocation: sourceLocation)
     for (email, want) in expected {
         guard let got = actual[email] else { continue }
-        let gotAsExpected = ExpectedContact(email: got.email, name: got.name, sent: got.sent, received: got.received, messages: got.messages,
+        let gotAsExpected = ExpectedContact(email: got.email, spelling: got.spelling, name: got.name, sent: got.sent, received: got.received, messages: got.messages,
                                             firstSeen: got.firstSeen, lastSeen: got.lastSeen, automated: got.automated)
         #expect(gotAsExpected == want, sourceLocation: sourceLocation)
         #expect(got.accounts == [account], sourceLocation: sourceLocation)
