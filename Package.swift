@@ -20,6 +20,7 @@ let package = Package(
         // C libraries, confined to the targets that wrap them.
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CLibCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .target(name: "CSQLiteTuning", linkerSettings: [.linkedLibrary("sqlite3")]),
 
         // Pure layers.
         .target(name: "KithIMAPWire"),
@@ -31,7 +32,7 @@ let package = Package(
         ]),
         .target(name: "KithConfig", dependencies: ["TOMLKit"]),
         .target(name: "KithArchive", dependencies: [
-            "KithMail", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            "KithMail", "CSQLiteTuning", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         .target(name: "KithOAuth", dependencies: [
             "KithIMAP", "KithMail", "KithConfig", "KithArchive", .product(name: "Logging", package: "swift-log"),

@@ -1,3 +1,4 @@
+import CSQLiteTuning
 import Foundation
 import GRDB
 import Synchronization
@@ -36,6 +37,7 @@ public final class Archive: Sendable {
             guard descriptor >= 0 else { throw ArchiveError(path: path, message: "cannot create: \(String(cString: strerror(errno)))") }
             close(descriptor)
         }
+        _ = Self.tuneSQLite
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
@@ -50,6 +52,11 @@ public final class Archive: Sendable {
             throw ArchiveError(path: path, message: "\(error)")
         }
     }
+
+    /// Process-wide SQLite settings, applied once before the first database opens.
+    private static let tuneSQLite: Void = {
+        _ = kith_sqlite_disable_memory_statistics()
+    }()
 
     /// The id of account `name`, created on first use.
     public func accountID(named name: String) throws -> Int64 {

@@ -67,7 +67,7 @@ enum ImportSource {
         for entry in entries where !entry.hasPrefix(".") || isMaildir {
             let path = "\(directory)/\(entry)"
             var isDirectory: ObjCBool = false
-            manager.fileExists(atPath: path, isDirectory: &isDirectory)
+            guard manager.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }  // gone since the listing
             if isDirectory.boolValue {
                 if isMaildir && ["cur", "new", "tmp"].contains(entry) { continue }
                 if isMaildir && entry.hasPrefix(".") {
