@@ -29,6 +29,20 @@ public struct FinalExporter: Sendable {
         self.harvester = harvester ?? Harvester(archive: archive, logger: logger)
     }
 
+    /// Whether the final export takes a folder: every folder that can hold mail (drafts and the outbox too),
+    /// not junk, trash or Exchange's folders without mail, whose roles come from RFC 6154 attributes or,
+    /// without them, from the names of 18 languages (`FolderNames`); `folders.include` and `exclude` apply.
+    static func exports(_ entry: ListEntry, role: FolderRole?, selection: FolderSelection) -> Bool {
+        if entry.has("\\Noselect") || entry.has("\\NonExistent") { return false }
+        let name = ModifiedUTF7.decode(entry.name)
+        if selection.exclude.contains(where: { FolderPolicy.matches(name, pattern: $0) }) { return false }
+        if !selection.include.isEmpty { return selection.include.contains { FolderPolicy.matches(name, pattern: $0) } }
+        switch role {
+        case .junk?, .trash?, .noMail?: return false
+        default: return true
+        }
+    }
+
     /// Exports `account` into `directory` (created 0700), reads every file back against the manifest,
     /// and returns the manifest it wrote there. A folder the server will not open, or whose file cannot be
     /// made, is listed as not exported with the reason; the others go on. Connection failures throw: run again to resume.
@@ -38,13 +52,10 @@ public struct FinalExporter: Sendable {
         var progress = ExportProgress.load(directory: directory)
         let session = try harvester.connect(account)
         defer { session.logout() }
-        let policy = FolderPolicy(selection: account.folders)
         let listing = try session.listMailboxes()
         let roles = Dictionary(FolderPlan.make(listing: listing, selection: FolderSelection()).folders.map { ($0.name, $0.role) },
                                uniquingKeysWith: { first, _ in first })
-        let entries = listing.filter { entry in
-            policy.includes(entry, displayName: ModifiedUTF7.decode(entry.name)) || (entry.has("\\Drafts") && !entry.has("\\Noselect"))
-        }
+        let entries = listing.filter { Self.exports($0, role: roles[$0.name] ?? nil, selection: account.folders) }
         let names = entries.map { ModifiedUTF7.decode($0.name) }
         let files = ExportFileNames.assign(zip(entries, names).map { (raw: $0.name, display: $1) })
         var folders: [ExportManifest.Folder] = []

@@ -89,6 +89,17 @@ private final class Personality {
         #expect(noop.count == 3 + SampleMailbox.harvestedFolders.count && noop[noop.count - 2] == "LIST \"\" \"*\"", "\(noop)")
         #expect(noop.dropFirst().dropLast(2).allSatisfy { $0.hasPrefix("STATUS") }, "\(noop)")
         #expect(noop.filter { $0.hasPrefix("STATUS") }.count == SampleMailbox.harvestedFolders.count)
+
+        // The final export takes every folder that holds mail, drafts and the outbox included, by the same
+        // localized roles: not junk, trash, or the calendar, contacts, tasks and sync-issue folders.
+        let directory = exchange.server.root.appendingPathComponent("kith/export").path
+        let manifest = try FinalExporter(archive: exchange.archive, logger: quietLogger()).export(exchange.account, to: directory)
+        let exported = Set(manifest.folders.map(\.name))
+        for folder in ["INBOX", names["Sent"]!, names["Drafts"]!, "Archive", "Projects/Kith"] { #expect(exported.contains(folder), "\(folder) exported: \(exported)") }
+        for folder in [names["Junk"]!, names["Trash"]!] + noMail.filter({ !$0.hasPrefix("Post") && !$0.hasPrefix("Boîte") }) {
+            #expect(!exported.contains(folder), "\(folder) not exported: \(exported)")
+        }
+        #expect(manifest.folders.first { $0.name == names["Drafts"]! }?.role == "drafts")
     }
 
     /// Gmail: every message in [Gmail]/All Mail, labels holding copies, drafts in All Mail flagged \Draft.
