@@ -12,8 +12,11 @@ public final class RadicaleServer: @unchecked Sendable {
     /// Where Radicale keeps the address book: one `.vcf` file per card.
     public let collectionDirectory: URL
     private let pid: pid_t
+    private let tls: Bool
 
-    public init(directory: URL) throws {
+    /// - Parameter tls: serve HTTPS with this certificate (for `localhost`) instead of plain HTTP.
+    public init(directory: URL, tls files: DovecotServer.TLSFiles? = nil) throws {
+        tls = files != nil
         port = try DovecotServer.freeLoopbackPort()
         let base = directory.appendingPathComponent("radicale")
         collectionDirectory = base.appendingPathComponent("collections/collection-root/\(user)/contacts")
@@ -25,6 +28,7 @@ public final class RadicaleServer: @unchecked Sendable {
         try """
             [server]
             hosts = 127.0.0.1:\(port)
+            \(files.map { "ssl = True\ncertificate = \($0.certificate)\nkey = \($0.key)" } ?? "ssl = False")
             [auth]
             type = htpasswd
             htpasswd_filename = \(base.path)/users
@@ -47,7 +51,7 @@ public final class RadicaleServer: @unchecked Sendable {
     deinit { BackgroundServer.stop(pid) }
 
     /// The address book collection's URL.
-    public var url: String { "http://127.0.0.1:\(port)/\(user)/contacts/" }
+    public var url: String { tls ? "https://localhost:\(port)/\(user)/contacts/" : "http://127.0.0.1:\(port)/\(user)/contacts/" }
 
     /// Every card file's name, sorted.
     public var cardFiles: [String] {

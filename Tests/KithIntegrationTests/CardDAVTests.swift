@@ -8,12 +8,13 @@ import KithTestSupport
 @Suite(.serialized) struct CardDAVTests {
     let clock = ["KITH_NOW": RelationshipMailbox.nowText]
 
-    func configure(_ account: TestAccount, _ server: RadicaleServer, url: String? = nil, password: String? = nil) throws {
+    func configure(_ account: TestAccount, _ server: RadicaleServer, url: String? = nil, password: String? = nil, caFile: String? = nil) throws {
         let passwordFile = account.directory.appendingPathComponent("carddav.password").path
         try SampleConfig.writePasswordFile(password ?? server.password, to: passwordFile)
         var config = try String(contentsOfFile: account.configPath, encoding: .utf8)
         if let range = config.range(of: "\n[carddav]") { config = String(config[..<range.lowerBound]) }
         config += "\n[carddav]\nurl = \"\(url ?? server.url)\"\nusername = \"\(server.user)\"\npassword_file = \"\(passwordFile)\"\nmin_strength = 20\n"
+            + (caFile.map { "tls_ca_file = \"\($0)\"\n" } ?? "")
         try config.write(toFile: account.configPath, atomically: true, encoding: .utf8)
     }
 
@@ -116,6 +117,22 @@ import KithTestSupport
         #expect(daemon.waitForExit(timeout: 15) == 0, "\(daemon.output)")
         #expect(server.cardFiles.count == 4, "\(daemon.output)")
         #expect(daemon.output.contains("carddav: 4 created, 0 updated, 0 unchanged, 0 deleted"), "\(daemon.output)")
+    }
+
+    @Test func overTLSWithItsCAAndRefusedWithoutIt() throws {
+        let account = try TestAccount(messages: 0, mailbox: RelationshipMailbox.mailbox())
+        #expect(try kith(["harvest"], config: account.configPath).status == 0)
+        let certificates = try TestCertificates()
+        let server = try RadicaleServer(directory: account.directory, tls: certificates.server)
+        try configure(account, server, caFile: certificates.otherCAFile)
+        let refused = try sync(account)
+        #expect(refused.status == 1 && refused.errors.contains("cannot reach \(server.url)"), "\(refused.errors)")
+        #expect(refused.errors.lowercased().contains("certificate"), "the TLS failure is named: \(refused.errors)")
+        #expect(server.cardFiles.isEmpty)
+        try configure(account, server, caFile: certificates.caFile)
+        let synced = try sync(account)
+        #expect(synced.status == 0 && synced.output == "carddav: 4 created, 0 updated, 0 unchanged, 0 deleted\n", "\(synced.output)\(synced.errors)")
+        #expect(server.cardFiles.count == 4)
     }
 
     @Test func wrongPasswordAndWrongAddressBookAreNamed() throws {
