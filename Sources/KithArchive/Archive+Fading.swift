@@ -44,6 +44,8 @@ public struct FadingPerson: Sendable, Equatable, Codable {
     }
 
     public var email: String
+    /// How most messages wrote `email`, when not all lowercase.
+    public var spelling: String?
     public var name: String?
     public var addresses: [String]
     public var strength: Strength
@@ -56,7 +58,7 @@ public struct FadingPerson: Sendable, Equatable, Codable {
     public var accounts: [String]
 
     enum CodingKeys: String, CodingKey {
-        case email, name, addresses, strength, accounts
+        case email, spelling, name, addresses, strength, accounts
         case lastSeen = "last_seen"
         case usualGapDays = "usual_gap_days"
         case quietDays = "quiet_days"
@@ -65,9 +67,12 @@ public struct FadingPerson: Sendable, Equatable, Codable {
 }
 
 extension FadingPerson {
+    /// The address to show: its spelling, else the identity.
+    public var shown: String { spelling ?? email }
+
     /// The keys of `kith fading --json`, the digest's webhook and its command file (name null when unknown).
     public var jsonObject: [String: Any] {
-        ["email": email, "name": name ?? NSNull(), "addresses": addresses, "strength": ["past": strength.past, "now": strength.now],
+        ["email": email, "spelling": spelling ?? NSNull(), "name": name ?? NSNull(), "addresses": addresses, "strength": ["past": strength.past, "now": strength.now],
          "last_seen": lastSeen, "usual_gap_days": usualGapDays, "quiet_days": quietDays, "overdue_factor": overdueFactor, "accounts": accounts]
     }
 }
@@ -87,7 +92,7 @@ extension Archive {
             guard past >= FadingRule.minimumPastStrength else { continue }
             let overdue = (quiet / gap * 10).rounded() / 10
             ranked.append((FadingRule.loss(pastStrength: past, overdueFactor: quiet / gap), FadingPerson(
-                email: person.email, name: person.name, addresses: person.addresses.map(\.email),
+                email: person.email, spelling: person.addresses.first?.spelling, name: person.name, addresses: person.addresses.map(\.email),
                 strength: .init(past: past, now: person.strength), lastSeen: MailDate.iso8601(last),
                 usualGapDays: (gap * 10).rounded() / 10, quietDays: Int(quiet), overdueFactor: overdue, accounts: person.accounts)))
         }

@@ -37,10 +37,10 @@ struct FadingCommand: ParsableCommand {
 enum FadingTable {
     static func render(_ people: [FadingPerson]) -> String {
         guard !people.isEmpty else { return "no strong relationship is fading" }
-        let header = ["WAS", "NOW", "LAST", "USUAL GAP", "QUIET", "EMAIL", "NAME"]
+        let header = ["WAS", "NOW", "LAST", "USUAL GAP", "OVERDUE", "EMAIL", "NAME"]
         var rows = people.map { person in
             [String(format: "%.1f", person.strength.past), String(format: "%.1f", person.strength.now), String(person.lastSeen.prefix(10)),
-             String(format: "%.0f d", person.usualGapDays), String(format: "%.1fx", person.overdueFactor), person.email, person.name ?? ""]
+             String(format: "%.0f d", person.usualGapDays), String(format: "%.1fx", person.overdueFactor), person.shown, person.name ?? ""]
         }
         rows.insert(header, at: 0)
         let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }

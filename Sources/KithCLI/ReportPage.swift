@@ -91,8 +91,9 @@ struct ReportPage {
             let profile = person.addresses.lazy.compactMap { linkedIn[$0.email] }.first
             let role = [profile?.position, profile?.company].compactMap { $0?.isEmpty == false ? $0 : nil }.joined(separator: ", ")
             let roleLine = role.isEmpty ? "" : "<small class=\"role\">\(escape(role))</small>"
+            let shown = person.addresses.first?.shown ?? person.email
             rows += """
-            <tr><td class="who">\(escape(person.name ?? person.email))\(person.name == nil ? "" : "<small>\(escape(person.email))</small>")\(roleLine)</td>
+            <tr><td class="who">\(escape(person.name ?? shown))\(person.name == nil ? "" : "<small>\(escape(shown))</small>")\(roleLine)</td>
             <td><span class="bar" style="width:\(60 * person.sent / widest + 1)px" title="sent \(person.sent)"></span><br><span class="bar in" style="width:\(60 * person.received / widest + 1)px" title="received \(person.received)"></span></td>
             <td class="n">\(String(format: "%.1f", person.strength))</td><td class="n">\(person.messages)</td><td class="n">\(Int(reciprocity * 100))%</td><td class="d">\(escape(String((person.lastSeen ?? "").prefix(10))))</td></tr>
             """
@@ -104,8 +105,8 @@ struct ReportPage {
         guard !fading.isEmpty else { return "<p>No strong relationship is fading.</p>" }
         var rows = ""
         for person in fading.prefix(10) {
-            let email = person.name == nil ? "" : "<small>\(escape(person.email))</small>"
-            rows += "<tr><td class=\"who\">\(escape(person.name ?? person.email))\(email)</td>"
+            let email = person.name == nil ? "" : "<small>\(escape(person.shown))</small>"
+            rows += "<tr><td class=\"who\">\(escape(person.name ?? person.shown))\(email)</td>"
             rows += "<td class=\"d\">\(escape(String(person.lastSeen.prefix(10))))</td><td class=\"n\">every \(Int(person.usualGapDays.rounded())) days</td>"
             rows += "<td class=\"n\">\(String(format: "%.1f", person.overdueFactor))x</td>"
             rows += "<td class=\"n\">\(String(format: "%.1f", person.strength.past)) → \(String(format: "%.1f", person.strength.now))</td></tr>\n"

@@ -28,7 +28,7 @@ public struct FadingDigest: Sendable {
     private static func day(_ iso: String) -> String { String(iso.prefix(10)) }
 
     private static func who(_ person: FadingPerson) -> String {
-        person.name.map { "\($0) <\(person.email)>" } ?? person.email
+        person.name.map { "\($0) <\(person.shown)>" } ?? person.shown
     }
 
     private static func rhythm(_ person: FadingPerson) -> String {
@@ -71,7 +71,7 @@ public struct FadingDigest: Sendable {
         } else {
             body += "<h2>Strong relationships going quiet</h2>\n<table cellpadding=\"4\">\n<tr><th align=\"left\">Who</th><th>Last in touch</th><th>Usual rhythm</th><th>Overdue</th><th>Strength then / now</th></tr>\n"
             for person in people {
-                body += "<tr><td>\(escape(person.name ?? person.email))<br><a href=\"mailto:\(escape(person.email))\">\(escape(person.email))</a></td>"
+                body += "<tr><td>\(escape(person.name ?? person.shown))<br><a href=\"mailto:\(escape(person.shown))\">\(escape(person.shown))</a></td>"
                 body += "<td>\(Self.day(person.lastSeen))</td><td>every \(Int(person.usualGapDays.rounded())) days</td>"
                 body += "<td>\(String(format: "%.1f", person.overdueFactor))x</td><td>\(person.strength.past) / \(person.strength.now)</td></tr>\n"
             }
