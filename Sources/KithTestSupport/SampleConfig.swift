@@ -10,6 +10,26 @@ public enum SampleConfig {
     }
 
     /// One `[[account]]` block for a loopback Dovecot without TLS; `extra` lines go inside the block.
+    /// `[notify]` with a shell `command`, `[notify.smtp]` to `smtpURL` (plain, for aiosmtpd) and a JSON `[notify.webhook]`.
+    public static func notifyTables(command: String, smtpURL: String, webhookURL: String) -> String {
+        """
+
+        [notify]
+        command = ["/bin/sh", "-c", \(String(reflecting: command))]
+
+        [notify.smtp]
+        url = "\(smtpURL)"
+        from = "kith@personal.example"
+        to = ["me@personal.example"]
+        allow_plaintext = true
+
+        [notify.webhook]
+        url = "\(webhookURL)"
+        format = "json"
+
+        """
+    }
+
     public static func accountBlock(name: String, url: String, username: String, passwordFile: String,
                                     addresses: [String], extra: String = "") -> String {
         """

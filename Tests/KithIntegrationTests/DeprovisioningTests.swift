@@ -15,22 +15,7 @@ import KithTestSupport
         let http = try RecordingHTTPServer(directory: account.directory)
         let hook = account.directory.appendingPathComponent("hook.log").path
         var config = try String(contentsOfFile: account.configPath, encoding: .utf8)
-        config += """
-
-            [notify]
-            command = ["/bin/sh", "-c", "echo \\"$KITH_EVENT $KITH_DAYS_LEFT\\" >> \(hook)"]
-
-            [notify.smtp]
-            url = "\(smtp.url)"
-            from = "kith@personal.example"
-            to = ["me@personal.example"]
-            allow_plaintext = true
-
-            [notify.webhook]
-            url = "\(http.url)"
-            format = "json"
-
-            """
+        config += SampleConfig.notifyTables(command: "echo \"$KITH_EVENT $KITH_DAYS_LEFT\" >> \(hook)", smtpURL: smtp.url, webhookURL: http.url)
         try config.write(toFile: account.configPath, atomically: true, encoding: .utf8)
 
         func runDaemon(on day: String) throws {

@@ -19,20 +19,10 @@ import KithTestSupport
             every = "1h"
             limit = 5
 
-            [notify]
-            command = ["/bin/sh", "-c", "echo \\"$KITH_EVENT $(stat -c %a \\"$KITH_DIGEST_FILE\\")\\" >> \(hook); cat \\"$KITH_DIGEST_FILE\\" > \(copy)"]
-
-            [notify.smtp]
-            url = "\(smtp.url)"
-            from = "kith@personal.example"
-            to = ["me@personal.example"]
-            allow_plaintext = true
-
-            [notify.webhook]
-            url = "\(http.url)"
-            format = "json"
-
             """
+        config += SampleConfig.notifyTables(
+            command: "echo \"$KITH_EVENT $(stat -c %a \"$KITH_DIGEST_FILE\")\" >> \(hook); cat \"$KITH_DIGEST_FILE\" > \(copy)",
+            smtpURL: smtp.url, webhookURL: http.url)
         try config.write(toFile: account.configPath, atomically: true, encoding: .utf8)
 
         /// Runs the daemon until its first harvest is logged and `settle` seconds more; returns the webhook digests so far.
