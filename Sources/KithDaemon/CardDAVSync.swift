@@ -47,7 +47,7 @@ public struct CardDAVSync: Sendable {
         try checkCollection(password)
         let people: [PersonSummary]
         let linkedIn: [String: LinkedInConnection]
-        var records: [CardDAVRecord]
+        let records: [CardDAVRecord]
         do {
             people = try selectedPeople(now: now)
             linkedIn = try archive.linkedInByEmail()
@@ -57,9 +57,14 @@ public struct CardDAVSync: Sendable {
         }
         var outcome = Outcome()
         var kept: Set<String> = []
+        // Each address to the cards that list it, so finding a person's card does not scan every card.
+        var recordsOfAddress: [String: [Int]] = [:]
+        for (index, record) in records.enumerated() {
+            for address in record.addresses { recordsOfAddress[address, default: []].append(index) }
+        }
         for person in people {
-            let emails = Set(person.addresses.map(\.email))
-            let record = records.first { !kept.contains($0.uid) && !emails.isDisjoint(with: $0.addresses) }
+            let record = person.addresses.lazy.flatMap { recordsOfAddress[$0.email] ?? [] }.map { records[$0] }
+                .first { !kept.contains($0.uid) }
             let uid = record?.uid ?? UUID().uuidString.lowercased()
             kept.insert(uid)
             let text = ContactFiles.card(person, linkedIn: linkedIn, uid: "urn:uuid:\(uid)")
