@@ -19,20 +19,27 @@ extension Archive {
     public func strongTiesPerYear(minimumStrength: Double = StrongTies.minimumStrength) throws -> [StrongTies] {
         let (groups, groupOfEmail) = try personGroups(ContactFilter(includeAutomated: false))
         let automated = groups.map { $0.allSatisfy(\.automated) }
-        let (accountNames, accountOfMessage) = try pool.read { db -> ([Int64: String], [Int64: Int64]) in
+        // Message ids are dense from 1: an array of account ids (0: none) costs 4 bytes a message, not a dictionary entry.
+        let (accountNames, accountOfMessage) = try pool.read { db -> ([Int64: String], [Int32]) in
             var names: [Int64: String] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT id, name FROM account") { names[row[0]] = row[1] }
-            var owner: [Int64: Int64] = [:]
+            let largest = try Int.fetchOne(db, sql: "SELECT MAX(id) FROM message") ?? 0
+            var owner = [Int32](repeating: 0, count: largest + 1)
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT l.message_id, MIN(f.account_id) FROM message_location l JOIN folder f ON f.id = l.folder_id GROUP BY l.message_id
                 """)
-            while let row = try rows.next() { owner[row[0]] = row[1] }
+            while let row = try rows.next() {
+                let message: Int64 = row[0], account: Int64 = row[1]
+                if message >= 0, message < owner.count { owner[Int(message)] = Int32(truncatingIfNeeded: account) }
+            }
             return (names, owner)
         }
         struct Key: Hashable { var group: Int; var account: Int64; var year: Int }
         var evidence: [Key: RelationshipStrength.Evidence] = [:]
         try scanInvolvements(groupOfEmail: groupOfEmail, account: nil) { message, group, involvement in
-            guard !automated[group], let date = involvement.strongest.date, let account = accountOfMessage[message] else { return }
+            guard !automated[group], let date = involvement.strongest.date, message >= 0, message < accountOfMessage.count,
+                  accountOfMessage[Int(message)] != 0 else { return }
+            let account = Int64(accountOfMessage[Int(message)])
             let year = Int(MailDate.iso8601(date).prefix(4)) ?? 1970
             evidence[Key(group: group, account: account, year: year), default: RelationshipStrength.Evidence()].add(involvement.strongest)
         }
