@@ -2,7 +2,10 @@ import KithArchive
 import KithMail
 
 /// Turns one fetched header block into what the archive keeps. The harvest and `kith parse-headers` share it.
-public struct MessageExtractor: Sendable {
+///
+/// One extractor serves one harvest or import on one thread at a time: it remembers the address lists it
+/// has parsed (`AddressListMemo`), since the same From and To values come back message after message.
+public struct MessageExtractor {
     /// The header fields a harvest fetches, and all that extraction reads.
     public static let headerFields = [
         "FROM", "SENDER", "REPLY-TO", "TO", "CC", "BCC", "DATE", "MESSAGE-ID", "IN-REPLY-TO", "LIST-ID", "PRECEDENCE", "AUTO-SUBMITTED",
@@ -23,6 +26,7 @@ public struct MessageExtractor: Sendable {
 
     /// The owner's addresses, lowercased.
     public let ownerAddresses: Set<String>
+    let memo = AddressListMemo()
 
     public init(ownerAddresses: some Sequence<String>) {
         self.ownerAddresses = Set(ownerAddresses.map { $0.lowercased() })
@@ -33,25 +37,30 @@ public struct MessageExtractor: Sendable {
         let headers = HeaderBlock(headerBytes.prefix(Self.maximumHeaderBytes))
         var correspondents: [Correspondent] = []
         var seen: Set<Correspondent> = []
-        var fromAddresses: [String] = []
-        var senderAddresses: [String] = []
+        var fromAddress: MemoizedAddress?
+        var senderAddress: MemoizedAddress?
         for field in headers.fields {
             guard let role = Self.roleFields[field.name] else { continue }
-            for address in AddressListParser.parse(field.value) {
-                if role == .from { fromAddresses.append(address.email) }
-                if role == .sender { senderAddresses.append(address.email) }
-                guard !ownerAddresses.contains(address.email) else { continue }
+            for address in memo.addresses(field.value, owner: ownerAddresses) {
+                if role == .from, fromAddress == nil { fromAddress = address }
+                if role == .sender, senderAddress == nil { senderAddress = address }
+                guard !address.isOwner else { continue }
                 let correspondent = Correspondent(email: address.email, name: address.name, role: role, spelling: address.spelling)
-                let key = Correspondent(email: address.email, name: nil, role: role)
-                if seen.insert(key).inserted { correspondents.append(correspondent) }
+                // Most messages name a handful of people: a scan beats hashing them.
+                if correspondents.count < 16 {
+                    if !correspondents.contains(where: { $0.role == role && $0.email == address.email }) { correspondents.append(correspondent) }
+                    continue
+                }
+                if seen.isEmpty { seen = Set(correspondents.map { Correspondent(email: $0.email, name: nil, role: $0.role) }) }
+                if seen.insert(Correspondent(email: address.email, name: nil, role: role)).inserted { correspondents.append(correspondent) }
             }
         }
-        let author = fromAddresses.first ?? senderAddresses.first
-        let direction: ArchivedMessage.Direction = author.map(ownerAddresses.contains) == true ? .sent : .received
+        let author = fromAddress ?? senderAddress
+        let direction: ArchivedMessage.Direction = author?.isOwner == true ? .sent : .received
         let date = headers.first("date").flatMap { MailDate.parse(TextDecoding.headerText($0)) }
             ?? internalDate.flatMap(MailDate.parse)
         return ArchivedMessage(identity: Self.identity(headers, internalDate: internalDate, gmailMessageID: gmailMessageID), date: date, direction: direction,
-                               automated: AutomatedSender.isAutomated(headers) || author.map(AutomatedSender.hasNoReplyLocalPart) == true,
+                               automated: AutomatedSender.isAutomated(headers) || author?.isNoReply == true,
                                uid: uid, correspondents: correspondents)
     }
 
@@ -84,3 +93,53 @@ public struct MessageExtractor: Sendable {
 }
 
 import Foundation
+
+/// One parsed address with what extraction asks of it every time it appears.
+struct MemoizedAddress {
+    var email: String
+    var name: String?
+    var spelling: String?
+    /// One of the owner's addresses.
+    var isOwner: Bool
+    /// A no-reply sender's address (`AutomatedSender.hasNoReplyLocalPart`).
+    var isNoReply: Bool
+}
+
+/// The address lists one extractor has parsed, keyed by the field's bytes: From and To values repeat from
+/// message to message (three in four From values of the benchmark mailbox were seen before), so a repeated
+/// value costs a hash and a lookup instead of tokenizing and decoding. Bounded: values over 1 KiB are not
+/// kept, and at most `capacity` values are, in two generations: when the newer one is full it becomes the
+/// older one, and a value found only in the older one moves to the newer, so values in use stay.
+final class AddressListMemo {
+    static let capacity = 8_192
+    static let maximumValueBytes = 1_024
+    private(set) var newer: [FieldValue: [MemoizedAddress]] = [:]
+    private(set) var older: [FieldValue: [MemoizedAddress]] = [:]
+    var count: Int { newer.count + older.count }
+
+    /// A field value as a dictionary key, hashed as one run of bytes rather than byte by byte.
+    struct FieldValue: Hashable {
+        let bytes: [UInt8]
+        func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
+    }
+
+    func addresses(_ value: [UInt8], owner: Set<String>) -> [MemoizedAddress] {
+        guard value.count <= Self.maximumValueBytes else { return Self.parse(value, owner: owner) }
+        let key = FieldValue(bytes: value)
+        if let known = newer[key] { return known }
+        let addresses = older[key] ?? Self.parse(value, owner: owner)
+        if newer.count >= Self.capacity / 2 {
+            older = newer
+            newer = [:]
+        }
+        newer[key] = addresses
+        return addresses
+    }
+
+    private static func parse(_ value: [UInt8], owner: Set<String>) -> [MemoizedAddress] {
+        AddressListParser.parse(value).map {
+            MemoizedAddress(email: $0.email, name: $0.name, spelling: $0.spelling, isOwner: owner.contains($0.email),
+                            isNoReply: AutomatedSender.hasNoReplyLocalPart($0.email))
+        }
+    }
+}
