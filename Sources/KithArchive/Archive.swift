@@ -11,11 +11,16 @@ import KithMail
 public final class Archive: Sendable {
     public let path: String
     let pool: DatabasePool
-    /// Address ids this process has committed, so a harvest looks each address up once. Only `kith forget` deletes
-    /// addresses, and it moves the forget generation, which empties this cache at the next commit.
-    private let addressIDs = Mutex<[String: Int64]>([:])
-    /// The addresses `kith forget` erased, as of the forget generation last read.
-    private let forgotten = Mutex(ForgottenFilter(generation: 0, salt: "", hashes: []))
+    /// What commits remember between transactions, as of one forget generation.
+    private struct CommitMemory {
+        /// The addresses `kith forget` erased, as of `filter.generation`.
+        var filter = ForgottenFilter(generation: 0, salt: "", hashes: [])
+        /// Address ids this process has committed, so a harvest looks each address up once. Only `kith forget`
+        /// deletes addresses, and it moves the forget generation, which empties this at the next commit.
+        var addressIDs: [String: Int64] = [:]
+    }
+    /// Kept under one lock so ids are never paired with another generation's filter.
+    private let commitMemory = Mutex(CommitMemory())
 
     /// Opens the archive at `path`, creating it (0600, in a 0700 directory) when `create` is set.
     public init(path: String, create: Bool = true) throws {
@@ -105,69 +110,80 @@ public final class Archive: Sendable {
     ///
     /// A message already archived (same identity, from another folder or an earlier UIDVALIDITY) only gains a location.
     public func commit(_ messages: [ArchivedMessage], folderID: Int64, uidValidity: UInt32, lastUID: UInt32) throws {
-        var known = addressIDs.withLock { $0 }
-        var filter = forgotten.withLock { $0 }
-        let added: [String: Int64] = try pool.write { db in
-            let generation = try Self.forgetGeneration(db)
-            if generation != filter.generation {
-                filter = try Self.forgottenFilter(db)
-                known = [:]
-                forgotten.withLock { $0 = filter }
-                addressIDs.withLock { $0 = [:] }
+        // Taken out, so the ids are not copied when this commit adds to them; put back once committed.
+        var memory = commitMemory.withLock { stored in
+            defer { stored.addressIDs = [:] }
+            return stored
+        }
+        try pool.write { db in
+            if try Self.forgetGeneration(db) != memory.filter.generation {
+                memory = CommitMemory(filter: try Self.forgottenFilter(db), addressIDs: [:])
             }
+            let filter = memory.filter
             let insertMessage = try BoundStatement(db, sql: """
                 INSERT INTO message (identity, date, direction, automated, archived_at) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(identity) DO NOTHING RETURNING id
+                ON CONFLICT(identity) DO NOTHING
                 """)
             let findMessage = try BoundStatement(db, sql: "SELECT id FROM message WHERE identity = ?")
             let insertLocation = try BoundStatement(db, sql: "INSERT OR IGNORE INTO message_location (folder_id, uidvalidity, uid, message_id) VALUES (?, ?, ?, ?)")
-            let insertAddress = try BoundStatement(db, sql: "INSERT INTO address (email) VALUES (?) ON CONFLICT(email) DO NOTHING RETURNING id")
+            let insertAddress = try BoundStatement(db, sql: "INSERT INTO address (email) VALUES (?) ON CONFLICT(email) DO NOTHING")
             let findAddress = try BoundStatement(db, sql: "SELECT id FROM address WHERE email = ?")
             let insertLink = try BoundStatement(db, sql: "INSERT OR IGNORE INTO message_address (message_id, address_id, role, name, spelling) VALUES (?, ?, ?, ?, ?)")
-            let archivedAt = Self.now()
-            var added: [String: Int64] = [:]
-            let folder = BoundStatement.Value.integer(folderID), validity = BoundStatement.Value.integer(Int64(uidValidity))
+            try insertMessage.bind(5, Self.now())
+            try insertLocation.bind(1, folderID)
+            try insertLocation.bind(2, Int64(uidValidity))
             for message in messages {
-                let date: BoundStatement.Value = message.date.map { .integer($0) } ?? .null
-                let identity = BoundStatement.Value.text(message.identity)
-                let inserted: Int64? = try insertMessage.run([
-                    identity, date, .text(message.direction.rawValue), .integer(message.automated ? 1 : 0), .integer(archivedAt),
-                ])
+                try insertMessage.bind(1, message.identity)
+                try insertMessage.bind(2, message.date)
+                try insertMessage.bind(3, message.direction.rawValue)
+                try insertMessage.bind(4, message.automated ? 1 : 0)
+                let inserted = try insertMessage.insert()
                 let messageID: Int64
                 if let inserted {
                     messageID = inserted
-                } else if let existing = try findMessage.run([identity]) {
-                    messageID = existing
                 } else {
-                    throw ArchiveError(path: path, message: "message \(message.identity) vanished while archiving")
+                    try findMessage.bind(1, message.identity)
+                    guard let existing = try findMessage.step() else {
+                        throw ArchiveError(path: path, message: "message \(message.identity) vanished while archiving")
+                    }
+                    messageID = existing
                 }
-                try insertLocation.run([folder, validity, .integer(Int64(message.uid)), .integer(messageID)])
+                try insertLocation.bind(3, Int64(message.uid))
+                try insertLocation.bind(4, messageID)
+                try insertLocation.step()
                 guard inserted != nil else { continue }
+                try insertLink.bind(1, messageID)
                 for correspondent in message.correspondents {
                     let addressID: Int64
-                    if let id = known[correspondent.email] ?? added[correspondent.email] {
+                    if let id = memory.addressIDs[correspondent.email] {
                         addressID = id
                     } else if filter.isForgotten(correspondent.email) {
                         continue
-                    } else if let id = try insertAddress.run([.text(correspondent.email)]) {
-                        addressID = id
-                    } else if let id = try findAddress.run([.text(correspondent.email)]) {
-                        addressID = id
                     } else {
-                        throw ArchiveError(path: path, message: "address \(correspondent.email) vanished while archiving")
+                        try insertAddress.bind(1, correspondent.email)
+                        if let id = try insertAddress.insert() {
+                            addressID = id
+                        } else {
+                            try findAddress.bind(1, correspondent.email)
+                            guard let id = try findAddress.step() else {
+                                throw ArchiveError(path: path, message: "address \(correspondent.email) vanished while archiving")
+                            }
+                            addressID = id
+                        }
+                        memory.addressIDs[correspondent.email] = addressID
                     }
-                    added[correspondent.email] = addressID
-                    let name: BoundStatement.Value = correspondent.name.map { .text($0) } ?? .null
-                    let spelling: BoundStatement.Value = correspondent.spelling.map { .text($0) } ?? .null
-                    try insertLink.run([.integer(messageID), .integer(addressID), .text(correspondent.role.rawValue), name, spelling])
+                    try insertLink.bind(2, addressID)
+                    try insertLink.bind(3, correspondent.role.rawValue)
+                    try insertLink.bind(4, correspondent.name)
+                    try insertLink.bind(5, correspondent.spelling)
+                    try insertLink.step()
                 }
             }
             try db.execute(sql: "UPDATE folder SET uidvalidity = ?, last_uid = MAX(last_uid, ?) WHERE id = ?",
                            arguments: [Int64(uidValidity), Int64(lastUID), folderID])
-            return added
         }
-        // Only ids of committed rows are remembered: a rolled-back transaction leaves the cache as it was.
-        if !added.isEmpty { addressIDs.withLock { $0.merge(added) { old, _ in old } } }
+        // Only ids of committed rows are remembered: a rolled-back transaction leaves the memory as it was.
+        commitMemory.withLock { $0 = memory }
     }
 
     /// Records the outcome of a harvest attempt for `status`.
