@@ -10,6 +10,11 @@ public enum AddressListParser {
     public static let maximumNameLength = 256
 
     public static func parse(_ value: [UInt8]) -> [MailAddress] {
+        plainList(value) ?? parseInFull(value)
+    }
+
+    /// The whole grammar, with RFC 7103's recoveries.
+    static func parseInFull(_ value: [UInt8]) -> [MailAddress] {
         let tokens = tokenize(value)
         var result: [MailAddress] = []
         var member: [Token] = []
@@ -72,6 +77,79 @@ public enum AddressListParser {
         while end < trimmed.endIndex, !trimmed[end].spaceBefore { end += 1 }
         guard start > trimmed.startIndex, let address = addrSpec(trimmed[start..<end]) else { return [] }
         return [address.mailAddress(name: displayName(Array(trimmed[..<start])))]
+    }
+
+    // MARK: - The common shapes
+
+    /// Most address fields are `local@domain` or `Plain Words <local@domain>` members separated by commas,
+    /// in printable ASCII. This reads those in one pass over the bytes, with the same result as the full
+    /// grammar; anything else (quotes, comments, escapes, groups, literals, encoded words, tabs, 8-bit
+    /// bytes, irregular dots or brackets) returns nil and takes `parseInFull`.
+    static func plainList(_ value: [UInt8]) -> [MailAddress]? {
+        var previous: UInt8 = 0
+        for byte in value {
+            guard byte >= 0x20, byte < 0x7F else { return nil }
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "\\"), UInt8(ascii: ";"), UInt8(ascii: ":"),
+                 UInt8(ascii: "["), UInt8(ascii: "]"):
+                return nil
+            case UInt8(ascii: "?") where previous == UInt8(ascii: "="):
+                return nil
+            default:
+                previous = byte
+            }
+        }
+        var result: [MailAddress] = []
+        var start = value.startIndex
+        while start <= value.endIndex {
+            let end = value[start...].firstIndex(of: UInt8(ascii: ",")) ?? value.endIndex
+            guard let member = plainMember(value[start..<end]) else { return nil }
+            if let member { result.append(member) }
+            guard result.count <= maximumMembers else { return nil }
+            start = end + 1
+        }
+        return result
+    }
+
+    /// One member of a plain list: nil when it is not of the plain shapes, `.some(nil)` when it is empty.
+    private static func plainMember(_ bytes: ArraySlice<UInt8>) -> MailAddress?? {
+        let space = UInt8(ascii: " ")
+        var member = bytes
+        while member.first == space { member = member.dropFirst() }
+        while member.last == space { member = member.dropLast() }
+        if member.isEmpty { return .some(nil) }
+        guard let open = member.firstIndex(of: UInt8(ascii: "<")) else {
+            guard !member.contains(space), !member.contains(UInt8(ascii: ">")), let address = plainAddrSpec(member) else { return nil }
+            return address.mailAddress(name: nil)
+        }
+        let close = member.index(before: member.endIndex)
+        guard member[close] == UInt8(ascii: ">"), let address = plainAddrSpec(member[(open + 1)..<close]) else { return nil }
+        var phrase = member[..<open]
+        while phrase.last == space { phrase = phrase.dropLast() }
+        for byte in phrase {
+            if byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "@") { return nil }
+        }
+        return address.mailAddress(name: phrase.isEmpty ? nil : String(decoding: phrase, as: UTF8.self))
+    }
+
+    /// `local@domain` of atom bytes and single dots inside each part, nothing else.
+    private static func plainAddrSpec(_ bytes: ArraySlice<UInt8>) -> WrittenAddress? {
+        guard let at = bytes.firstIndex(of: UInt8(ascii: "@")) else { return nil }
+        let local = bytes[..<at], domain = bytes[(at + 1)...]
+        guard isPlainDotAtom(local), isPlainDotAtom(domain) else { return nil }
+        return writtenAddress(local: Array(local), domain: Array(domain))
+    }
+
+    private static func isPlainDotAtom(_ bytes: ArraySlice<UInt8>) -> Bool {
+        let dot = UInt8(ascii: ".")
+        guard let first = bytes.first, let last = bytes.last, first != dot, last != dot else { return false }
+        var previous: UInt8 = 0
+        for byte in bytes {
+            if byte == dot && previous == dot { return false }
+            if isAtomBoundary(byte) { return false }
+            previous = byte
+        }
+        return true
     }
 
     // MARK: - Members
@@ -141,8 +219,12 @@ public enum AddressListParser {
             if byte == dot && previous == dot { return nil }
             previous = byte
         }
-        // The identity: lowercased, IDNA labels in their Unicode form. The local part as written is kept
-        // beside it when it differs (reply+AbC@...), for display.
+        return writtenAddress(local: local, domain: domain)
+    }
+
+    /// The identity: lowercased, IDNA labels in their Unicode form. The local part as written is kept
+    /// beside it when it differs (reply+AbC@...), for display.
+    private static func writtenAddress(local: [UInt8], domain: [UInt8]) -> WrittenAddress? {
         guard let localText = lowercasedText(local), let domainText = lowercasedText(domain) else { return nil }
         let domainPart = "@" + Punycode.unicodeDomain(domainText)
         let written = local.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } || local.contains { $0 >= 0x80 }

@@ -1,3 +1,5 @@
+import PropertyBased
+import Synchronization
 import Testing
 import KithTestSupport
 @testable import KithMail
@@ -122,5 +124,41 @@ private func parse(_ text: String) -> [MailAddress] {
 
     @Test func sha256MatchesTheStandardVector() {
         #expect(Digest.sha256Hex(Array("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    }
+}
+
+/// The one-pass reader of plain lists must agree with the full grammar on every input, plain or not.
+@Suite struct PlainListTests {
+    static let nameByte = Array("abcXYZ019.'!#-_ ".utf8)
+    static let localByte = Array("abcXYZ019.+_-=".utf8)
+    static let domainLabels = ["example", "ACME", "xn--mller-kva", "b-2", "co"]
+    static let noise = Array("<>@ .,\"=?\t()[]\\;:".utf8) + [0x80, 0xC3]
+
+    @Test func theOnePassReaderAgreesWithTheFullGrammar() async {
+        let name = Gen.element(of: Self.nameByte).map { $0! }.array(of: 0...14)
+        let local = Gen.element(of: Self.localByte).map { $0! }.array(of: 1...10)
+        let domain = Gen.element(of: Self.domainLabels).map { $0! }.array(of: 1...3).map { $0.joined(separator: ".") }
+        let member = zip(name, local, domain, Gen.int(in: 0...3)).map { name, local, domain, shape -> [UInt8] in
+            let address = local + Array("@\(domain)".utf8)
+            switch shape {
+            case 0: return address
+            case 1: return name + Array(" <".utf8) + address + Array(">".utf8)
+            case 2: return name + Array("<".utf8) + address + Array(">  ".utf8)
+            default: return Array("  ".utf8) + address
+            }
+        }
+        let separator = Gen.element(of: [", ", ",", " , ", ",,"]).map { $0! }
+        let mutation = zip(Gen.int(in: 0...9), Gen.int(in: 0...999), Gen.element(of: Self.noise).map { $0! })
+        let plainCount = Mutex(0)
+        await propertyCheck(count: 6_000, input: zip(member, separator).array(of: 1...5), mutation.array(of: 0...2)) { members, mutations in
+            var value = members.enumerated().flatMap { index, pair in (index > 0 ? Array(pair.1.utf8) : []) + pair.0 }
+            for (kind, position, byte) in mutations where kind < 3 && !value.isEmpty {
+                value.insert(byte, at: position % value.count)
+            }
+            if AddressListParser.plainList(value) != nil { plainCount.withLock { $0 += 1 } }
+            #expect(AddressListParser.parse(value) == AddressListParser.parseInFull(value), "\(String(decoding: value, as: UTF8.self))")
+        }
+        // About half the generated lists are plain (the rest exercise the hand-over to the full grammar).
+        #expect(plainCount.withLock { $0 } > 2_000)
     }
 }
