@@ -81,53 +81,69 @@ public enum AddressListParser {
 
     // MARK: - The common shapes
 
-    /// Most address fields are `local@domain` or `Plain Words <local@domain>` members separated by commas,
-    /// in printable ASCII. This reads those in one pass over the bytes, with the same result as the full
-    /// grammar; anything else (quotes, comments, escapes, groups, literals, encoded words, tabs, 8-bit
-    /// bytes, irregular dots or brackets) returns nil and takes `parseInFull`.
+    /// Most address fields are `local@domain`, `Plain Words <local@domain>` or `"Any, Words" <local@domain>`
+    /// members separated by commas, in printable ASCII. This reads those in one pass over the bytes, with the
+    /// same result as the full grammar; anything else (escapes, comments, groups, literals, encoded words,
+    /// 8-bit bytes, irregular dots, brackets or quotes) returns nil and takes `parseInFull`.
     static func plainList(_ value: [UInt8]) -> [MailAddress]? {
-        var previous: UInt8 = 0
-        for byte in value {
-            guard byte >= 0x20, byte < 0x7F else { return nil }
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "\\"), UInt8(ascii: ";"), UInt8(ascii: ":"),
-                 UInt8(ascii: "["), UInt8(ascii: "]"):
-                return nil
-            case UInt8(ascii: "?") where previous == UInt8(ascii: "="):
-                return nil
-            default:
-                previous = byte
-            }
-        }
         var result: [MailAddress] = []
         var start = value.startIndex
-        while start <= value.endIndex {
-            let end = value[start...].firstIndex(of: UInt8(ascii: ",")) ?? value.endIndex
-            guard let member = plainMember(value[start..<end]) else { return nil }
-            if let member { result.append(member) }
-            guard result.count <= maximumMembers else { return nil }
-            start = end + 1
+        var inQuotes = false
+        var previous: UInt8 = 0
+        for index in value.indices {
+            let byte = value[index]
+            guard byte == 0x09 || (byte >= 0x20 && byte < 0x7F), byte != UInt8(ascii: "\\") else { return nil }
+            if byte == UInt8(ascii: "?") && previous == UInt8(ascii: "=") { return nil }
+            previous = byte
+            if byte == UInt8(ascii: "\"") {
+                inQuotes.toggle()
+                continue
+            }
+            guard !inQuotes else { continue }
+            switch byte {
+            case UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: "["), UInt8(ascii: "]"):
+                return nil
+            case UInt8(ascii: ","):
+                guard let member = plainMember(value[start..<index]) else { return nil }
+                if let member { result.append(member) }
+                guard result.count < maximumMembers else { return nil }
+                start = index + 1
+            default:
+                continue
+            }
         }
+        guard !inQuotes, let member = plainMember(value[start...]) else { return nil }
+        if let member { result.append(member) }
         return result
     }
 
     /// One member of a plain list: nil when it is not of the plain shapes, `.some(nil)` when it is empty.
     private static func plainMember(_ bytes: ArraySlice<UInt8>) -> MailAddress?? {
-        let space = UInt8(ascii: " ")
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
         var member = bytes
-        while member.first == space { member = member.dropFirst() }
-        while member.last == space { member = member.dropLast() }
+        while let first = member.first, isSpace(first) { member = member.dropFirst() }
+        while let last = member.last, isSpace(last) { member = member.dropLast() }
         if member.isEmpty { return .some(nil) }
+        let quote = UInt8(ascii: "\"")
+        if member.first == quote {
+            // `"Any, Words" <local@domain>`: the quoted text, as the full grammar's plain-name path takes it.
+            guard let closing = member.dropFirst().firstIndex(of: quote) else { return nil }
+            var rest = member[(closing + 1)...]
+            while let first = rest.first, isSpace(first) { rest = rest.dropFirst() }
+            guard rest.first == UInt8(ascii: "<"), rest.last == UInt8(ascii: ">"), rest.count > 2,
+                  let address = plainAddrSpec(rest.dropFirst().dropLast()) else { return nil }
+            return address.mailAddress(name: String(decoding: member[(member.startIndex + 1)..<closing], as: UTF8.self))
+        }
         guard let open = member.firstIndex(of: UInt8(ascii: "<")) else {
-            guard !member.contains(space), !member.contains(UInt8(ascii: ">")), let address = plainAddrSpec(member) else { return nil }
+            guard !member.contains(where: isSpace), !member.contains(UInt8(ascii: ">")), let address = plainAddrSpec(member) else { return nil }
             return address.mailAddress(name: nil)
         }
         let close = member.index(before: member.endIndex)
         guard member[close] == UInt8(ascii: ">"), let address = plainAddrSpec(member[(open + 1)..<close]) else { return nil }
         var phrase = member[..<open]
-        while phrase.last == space { phrase = phrase.dropLast() }
+        while let last = phrase.last, isSpace(last) { phrase = phrase.dropLast() }
         for byte in phrase {
-            if byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "@") { return nil }
+            if byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "@") || byte == quote { return nil }
         }
         return address.mailAddress(name: phrase.isEmpty ? nil : String(decoding: phrase, as: UTF8.self))
     }

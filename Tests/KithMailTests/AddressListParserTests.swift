@@ -138,16 +138,17 @@ private func parse(_ text: String) -> [MailAddress] {
         let name = Gen.element(of: Self.nameByte).map { $0! }.array(of: 0...14)
         let local = Gen.element(of: Self.localByte).map { $0! }.array(of: 1...10)
         let domain = Gen.element(of: Self.domainLabels).map { $0! }.array(of: 1...3).map { $0.joined(separator: ".") }
-        let member = zip(name, local, domain, Gen.int(in: 0...3)).map { name, local, domain, shape -> [UInt8] in
+        let member = zip(name, local, domain, Gen.int(in: 0...4)).map { name, local, domain, shape -> [UInt8] in
             let address = local + Array("@\(domain)".utf8)
             switch shape {
             case 0: return address
             case 1: return name + Array(" <".utf8) + address + Array(">".utf8)
             case 2: return name + Array("<".utf8) + address + Array(">  ".utf8)
-            default: return Array("  ".utf8) + address
+            case 3: return Array("\"".utf8) + name + Array(", <@>;:()[]\" <".utf8) + address + Array(">".utf8)
+            default: return Array("\t ".utf8) + address
             }
         }
-        let separator = Gen.element(of: [", ", ",", " , ", ",,"]).map { $0! }
+        let separator = Gen.element(of: [", ", ",", " , ", ",,", ",\t"]).map { $0! }
         let mutation = zip(Gen.int(in: 0...9), Gen.int(in: 0...999), Gen.element(of: Self.noise).map { $0! })
         let plainCount = Mutex(0)
         await propertyCheck(count: 6_000, input: zip(member, separator).array(of: 1...5), mutation.array(of: 0...2)) { members, mutations in
