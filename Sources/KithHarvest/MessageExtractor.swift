@@ -60,7 +60,7 @@ public struct MessageExtractor {
         let date = headers.first("date").flatMap { MailDate.parse(TextDecoding.headerText($0)) }
             ?? internalDate.flatMap(MailDate.parse)
         return ArchivedMessage(identity: Self.identity(headers, internalDate: internalDate, gmailMessageID: gmailMessageID), date: date, direction: direction,
-                               automated: AutomatedSender.isAutomated(headers) || author?.isNoReply == true,
+                               automated: AutomatedSender.isAutomated(headers) || author.map { AutomatedSender.hasNoReplyLocalPart($0.email) } == true,
                                uid: uid, correspondents: correspondents)
     }
 
@@ -101,8 +101,6 @@ struct MemoizedAddress {
     var spelling: String?
     /// One of the owner's addresses.
     var isOwner: Bool
-    /// A no-reply sender's address (`AutomatedSender.hasNoReplyLocalPart`).
-    var isNoReply: Bool
 }
 
 /// The address lists one extractor has parsed, keyed by the field's bytes: From and To values repeat from
@@ -138,8 +136,7 @@ final class AddressListMemo {
 
     private static func parse(_ value: [UInt8], owner: Set<String>) -> [MemoizedAddress] {
         AddressListParser.parse(value).map {
-            MemoizedAddress(email: $0.email, name: $0.name, spelling: $0.spelling, isOwner: owner.contains($0.email),
-                            isNoReply: AutomatedSender.hasNoReplyLocalPart($0.email))
+            MemoizedAddress(email: $0.email, name: $0.name, spelling: $0.spelling, isOwner: owner.contains($0.email))
         }
     }
 }

@@ -5,6 +5,9 @@ public enum AutomatedSender {
         "mailer-daemon", "postmaster", "notification", "notifications", "bounce", "bounces",
     ]
 
+    /// Each name followed by a separator: "noreply-42", "bounces_x", "mailer-daemon.host".
+    private static let noReplyPrefixes = noReplyLocalParts.flatMap { name in ["-", "_", "."].map { name + $0 } }
+
     /// A local part such as `noreply`, `no-reply+abc`, `mailer-daemon` or `bounces-123`.
     public static func hasNoReplyLocalPart(_ email: String) -> Bool {
         // Every name above starts with b, d, m, n or p: most addresses are ruled out by their first byte.
@@ -16,7 +19,7 @@ public enum AutomatedSender {
         // Sub-addressing and VERP-style suffixes: "bounces+1234", "noreply-42".
         let stem = local.split(whereSeparator: { $0 == "+" || $0 == "=" }).first.map(String.init) ?? local
         if noReplyLocalParts.contains(stem) { return true }
-        return noReplyLocalParts.contains { stem.hasPrefix($0 + "-") || stem.hasPrefix($0 + "_") || stem.hasPrefix($0 + ".") }
+        return noReplyPrefixes.contains { stem.hasPrefix($0) }
     }
 
     /// Whether a header block marks its message as automated: List-Id, `Precedence: bulk|list|junk`,
