@@ -332,11 +332,11 @@ public struct Harvester: Sendable {
             guard let uid = attributes.uid, uid > 0, planned.contains(uid) else { return }
             answered.insert(uid)
             // A draft is not correspondence (Gmail's All Mail holds drafts too).
-            if attributes.flags?.contains(where: { $0.caseInsensitiveCompare("\\Draft") == .orderedSame }) == true {
+            if attributes.isDraft {
                 run.report.draftsSkipped += 1
                 return
             }
-            let headers = attributes.bodySections.first { $0.section.uppercased().hasPrefix("HEADER") }?.data ?? []
+            let headers = attributes.headerBytes ?? []
             pending.append(run.extractor.extract(headerBytes: headers, uid: uid, internalDate: attributes.internalDate,
                                                  gmailMessageID: attributes.gmailMessageID))
         }

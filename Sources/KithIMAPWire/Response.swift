@@ -121,6 +121,16 @@ public struct FetchAttributes: Equatable, Sendable {
         self.size = size
         self.bodySections = bodySections
     }
+
+    /// Carries the `\Draft` flag (compared as IMAP compares flags, ignoring ASCII case).
+    public var isDraft: Bool {
+        flags?.contains { $0.caseInsensitiveCompare("\\Draft") } == true
+    }
+
+    /// The bytes of the first `BODY[HEADER...]` item: the whole header or chosen fields.
+    public var headerBytes: [UInt8]? {
+        bodySections.first { $0.section.utf8.count >= 6 && zip($0.section.utf8, "HEADER".utf8).allSatisfy { asciiLower($0) == asciiLower($1) } }?.data
+    }
 }
 
 /// One `BODY[...]` or `BINARY[...]` item of a FETCH reply.

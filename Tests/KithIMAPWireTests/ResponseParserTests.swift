@@ -79,6 +79,17 @@ struct RandomChunks: IteratorProtocol {
         #expect(responses[18] == .untagged(.status(StatusResponse(kind: .bye, text: "Logging out"))))
     }
 
+    @Test func draftsAndHeaderSectionsAreFoundIgnoringCase() {
+        let draft = FetchAttributes(flags: ["\\Seen", "\\dRaFt"], bodySections: [
+            BodySection(section: "TEXT", data: [1]), BodySection(section: "header.fields (FROM)", data: [2]), BodySection(section: "HEADER", data: [3]),
+        ])
+        #expect(draft.isDraft)
+        #expect(draft.headerBytes == [2])
+        let plain = FetchAttributes(flags: ["\\Seen", "\\Drafts"], bodySections: [BodySection(section: "HEAD", data: [1])])
+        #expect(!plain.isDraft)
+        #expect(plain.headerBytes == nil)
+    }
+
     @Test func byteByByteEqualsWhole() throws {
         let whole = try parseAll(dovecotTranscript, chunkSizes: FixedChunks(size: dovecotTranscript.count))
         let single = try parseAll(dovecotTranscript, chunkSizes: FixedChunks(size: 1))
