@@ -12,7 +12,7 @@ public final class Archive: Sendable {
     public let path: String
     let pool: DatabasePool
     /// What commits remember between transactions, as of one forget generation.
-    private struct CommitMemory {
+    struct CommitMemory {
         /// The addresses `kith forget` erased, as of `filter.generation`.
         var filter = ForgottenFilter(generation: 0, salt: "", hashes: [])
         /// Address ids this process has committed, so a harvest looks each address up once. Only `kith forget`
@@ -117,67 +117,11 @@ public final class Archive: Sendable {
         }
         try pool.write { db in
             if try Self.forgetGeneration(db) != memory.filter.generation {
-                memory = CommitMemory(filter: try Self.forgottenFilter(db), addressIDs: [:])
+                memory = CommitMemory(filter: try Self.forgottenFilter(db))
             }
-            let filter = memory.filter
-            let insertMessage = try BoundStatement(db, sql: """
-                INSERT INTO message (identity, date, direction, automated, archived_at) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT(identity) DO NOTHING
-                """)
-            let findMessage = try BoundStatement(db, sql: "SELECT id FROM message WHERE identity = ?")
-            let insertLocation = try BoundStatement(db, sql: "INSERT OR IGNORE INTO message_location (folder_id, uidvalidity, uid, message_id) VALUES (?, ?, ?, ?)")
-            let insertAddress = try BoundStatement(db, sql: "INSERT INTO address (email) VALUES (?) ON CONFLICT(email) DO NOTHING")
-            let findAddress = try BoundStatement(db, sql: "SELECT id FROM address WHERE email = ?")
-            let insertLink = try BoundStatement(db, sql: "INSERT OR IGNORE INTO message_address (message_id, address_id, role, name, spelling) VALUES (?, ?, ?, ?, ?)")
-            try insertMessage.bind(5, Self.now())
-            try insertLocation.bind(1, folderID)
-            try insertLocation.bind(2, Int64(uidValidity))
+            var writer = try CommitWriter(db, path: path, folderID: folderID, uidValidity: uidValidity)
             for message in messages {
-                try insertMessage.bind(1, message.identity)
-                try insertMessage.bind(2, message.date)
-                try insertMessage.bind(3, message.direction.rawValue)
-                try insertMessage.bind(4, message.automated ? 1 : 0)
-                let inserted = try insertMessage.insert()
-                let messageID: Int64
-                if let inserted {
-                    messageID = inserted
-                } else {
-                    try findMessage.bind(1, message.identity)
-                    guard let existing = try findMessage.step() else {
-                        throw ArchiveError(path: path, message: "message \(message.identity) vanished while archiving")
-                    }
-                    messageID = existing
-                }
-                try insertLocation.bind(3, Int64(message.uid))
-                try insertLocation.bind(4, messageID)
-                try insertLocation.step()
-                guard inserted != nil else { continue }
-                try insertLink.bind(1, messageID)
-                for correspondent in message.correspondents {
-                    let addressID: Int64
-                    if let id = memory.addressIDs[correspondent.email] {
-                        addressID = id
-                    } else if filter.isForgotten(correspondent.email) {
-                        continue
-                    } else {
-                        try insertAddress.bind(1, correspondent.email)
-                        if let id = try insertAddress.insert() {
-                            addressID = id
-                        } else {
-                            try findAddress.bind(1, correspondent.email)
-                            guard let id = try findAddress.step() else {
-                                throw ArchiveError(path: path, message: "address \(correspondent.email) vanished while archiving")
-                            }
-                            addressID = id
-                        }
-                        memory.addressIDs[correspondent.email] = addressID
-                    }
-                    try insertLink.bind(2, addressID)
-                    try insertLink.bind(3, correspondent.role.rawValue)
-                    try insertLink.bind(4, correspondent.name)
-                    try insertLink.bind(5, correspondent.spelling)
-                    try insertLink.step()
-                }
+                try writer.write(message, memory: &memory)
             }
             try db.execute(sql: "UPDATE folder SET uidvalidity = ?, last_uid = MAX(last_uid, ?) WHERE id = ?",
                            arguments: [Int64(uidValidity), Int64(lastUID), folderID])
