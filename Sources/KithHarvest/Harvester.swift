@@ -51,9 +51,9 @@ public struct Harvester: Sendable {
             before = try archive.messageCount()
             // A first harvest builds the secondary indexes once at its end, whichever way it ends.
             try archive.beginBulkLoad()
-            defer { try? run.commits.drain(); try? archive.endBulkLoad() }
+            defer { try? run.drain(); try? archive.endBulkLoad() }
             try resumingAfterThrottling(run) { session in try walkFolders(run, session: session) }
-            try run.commits.drain()
+            try run.drain()
             try archive.endBulkLoad()
             run.folder = nil
             run.report.newMessages = try archive.messageCount() - before
@@ -61,14 +61,14 @@ public struct Harvester: Sendable {
             try archive.recordHarvest(accountID: run.accountID!, error: nil)
         } catch is HarvestStopped {
             // The chunk in flight is committed before the harvest ends.
-            try? run.commits.drain()
+            try? run.drain()
             run.report.stopped = true
             run.report.newMessages = ((try? archive.messageCount()) ?? before) - before
             run.report.seconds = Date().timeIntervalSince(start)
             logger.notice("harvest stopped after the chunk in flight was committed", metadata: ["account": "\(account.name)"])
         } catch {
             // What arrived whole before the failure is kept.
-            try? run.commits.drain()
+            try? run.drain()
             let (reason, retry) = Self.describe(error)
             var failure = HarvestError(account: account.name, folder: run.folder, uidRange: run.range, reason: reason, retry: retry)
             failure.retryAt = (error as? HarvestThrottled)?.until
@@ -99,7 +99,7 @@ public struct Harvester: Sendable {
                 return
             } catch {
                 guard let throttle = Throttle.recognise(error) else { throw error }
-                try run.commits.drain()
+                try run.drain()
                 guard throttle.seconds <= maximumThrottleWaitSeconds, run.report.throttleWaits < maximumThrottleResumes else {
                     throw HarvestThrottled(until: Date().addingTimeInterval(max(throttle.seconds, Throttle.defaultSeconds)), throttle: throttle)
                 }
@@ -125,7 +125,8 @@ public struct Harvester: Sendable {
     fileprivate final class HarvestRun {
         let account: AccountConfig
         let extractor: MessageExtractor
-        let commits = CommitQueue()
+        let extractions = PipelineStage(label: "kith.extract")
+        let commits = PipelineStage(label: "kith.commit")
         var accountID: Int64?
         var report: HarvestReport
         /// Where the harvest is, for the error that may end it.
@@ -136,6 +137,12 @@ public struct Harvester: Sendable {
             self.account = account
             extractor = MessageExtractor(ownerAddresses: account.addresses)
             report = HarvestReport(account: account.name)
+        }
+
+        /// Waits for every range handed to the extraction and commit stages; throws the first failure.
+        func drain() throws {
+            try extractions.drain()
+            try commits.drain()
         }
     }
 
@@ -280,24 +287,37 @@ public struct Harvester: Sendable {
         return (FolderSyncPlan.chunks(of: existing, within: span, chunkSize: chunkSize), Set(existing))
     }
 
-    /// Commits one finished range's messages with the folder's new cursor, on the commit queue.
-    fileprivate func commit(_ done: [ArchivedMessage], folder: FolderState, uidValidity: UInt32, cursor: UInt32,
+    /// Extracts one finished range's messages, then commits them with the folder's new cursor, each on its stage.
+    fileprivate func commit(_ fetched: [FetchedHeaders], folder: FolderState, uidValidity: UInt32, cursor: UInt32,
                             run: HarvestRun, shown: HarvestProgress, started folderStart: Date) throws {
-        let received = Date()
         let accountName = run.account.name
-        try run.commits.submit { [archive, progress, logger] in
-            let started = Date()
-            try archive.commit(done, folderID: folder.id, uidValidity: uidValidity, lastUID: cursor)
-            logger.debug("committed \(done.count) messages up to UID \(cursor)", metadata: [
-                "account": "\(accountName)", "folder": "\(folder.displayName)",
-                "queued_ms": "\(Int(started.timeIntervalSince(received) * 1000))",
-                "commit_ms": "\(Int(Date().timeIntervalSince(started) * 1000))",
-            ])
-            var committed = shown
-            committed.seconds = Date().timeIntervalSince(folderStart)
-            progress?(committed)
+        try run.extractions.submit { [archive, progress, logger, extractor = run.extractor, commits = run.commits] in
+            let done = fetched.map {
+                extractor.extract(headerBytes: $0.headers, uid: $0.uid, internalDate: $0.internalDate, gmailMessageID: $0.gmailMessageID)
+            }
+            let received = Date()
+            try commits.submit {
+                let started = Date()
+                try archive.commit(done, folderID: folder.id, uidValidity: uidValidity, lastUID: cursor)
+                logger.debug("committed \(done.count) messages up to UID \(cursor)", metadata: [
+                    "account": "\(accountName)", "folder": "\(folder.displayName)",
+                    "queued_ms": "\(Int(started.timeIntervalSince(received) * 1000))",
+                    "commit_ms": "\(Int(Date().timeIntervalSince(started) * 1000))",
+                ])
+                var committed = shown
+                committed.seconds = Date().timeIntervalSince(folderStart)
+                progress?(committed)
+            }
         }
         if shouldStop() { throw HarvestStopped() }
+    }
+
+    /// One message's reply as the network thread keeps it until its range is finished.
+    fileprivate struct FetchedHeaders: Sendable {
+        var uid: UInt32
+        var headers: [UInt8]
+        var internalDate: String?
+        var gmailMessageID: UInt64?
     }
 
     /// One folder's fetch in flight: replies become messages, and each range the server confirms is
@@ -313,7 +333,7 @@ public struct Harvester: Sendable {
         let started = Date()
         /// Every UID the server sent a reply for.
         private(set) var answered: Set<UInt32> = []
-        private var pending: [ArchivedMessage] = []
+        private var pending: [FetchedHeaders] = []
         private var done = 0
         private var rangeIndex = 0
 
@@ -337,8 +357,7 @@ public struct Harvester: Sendable {
                 return
             }
             let headers = attributes.headerBytes ?? []
-            pending.append(run.extractor.extract(headerBytes: headers, uid: uid, internalDate: attributes.internalDate,
-                                                 gmailMessageID: attributes.gmailMessageID))
+            pending.append(FetchedHeaders(uid: uid, headers: headers, internalDate: attributes.internalDate, gmailMessageID: attributes.gmailMessageID))
         }
 
         func complete(_ range: ClosedRange<UInt32>) throws {

@@ -1,11 +1,12 @@
 import KithArchive
+import Synchronization
 import KithMail
 
 /// Turns one fetched header block into what the archive keeps. The harvest and `kith parse-headers` share it.
 ///
-/// One extractor serves one harvest or import on one thread at a time: it remembers the address lists it
-/// has parsed (`AddressListMemo`), since the same From and To values come back message after message.
-public struct MessageExtractor {
+/// One extractor serves one harvest or import: it remembers the address lists it has parsed
+/// (`AddressListMemo`), since the same From and To values come back message after message.
+public struct MessageExtractor: Sendable {
     /// The header fields a harvest fetches, and all that extraction reads.
     public static let headerFields = [
         "FROM", "SENDER", "REPLY-TO", "TO", "CC", "BCC", "DATE", "MESSAGE-ID", "IN-REPLY-TO", "LIST-ID", "PRECEDENCE", "AUTO-SUBMITTED",
@@ -95,7 +96,7 @@ public struct MessageExtractor {
 import Foundation
 
 /// One parsed address with what extraction asks of it every time it appears.
-struct MemoizedAddress {
+struct MemoizedAddress: Sendable {
     var email: String
     var name: String?
     var spelling: String?
@@ -108,15 +109,22 @@ struct MemoizedAddress {
 /// value costs a hash and a lookup instead of tokenizing and decoding. Bounded: values over 1 KiB are not
 /// kept, and at most `capacity` values are, in two generations: when the newer one is full it becomes the
 /// older one, and a value found only in the older one moves to the newer, so values in use stay.
-final class AddressListMemo {
+final class AddressListMemo: Sendable {
     static let capacity = 8_192
     static let maximumValueBytes = 1_024
-    private(set) var newer: [FieldValue: [MemoizedAddress]] = [:]
-    private(set) var older: [FieldValue: [MemoizedAddress]] = [:]
-    var count: Int { newer.count + older.count }
+    private let generations = Mutex(Generations())
+
+    private struct Generations {
+        var newer: [FieldValue: [MemoizedAddress]] = [:]
+        var older: [FieldValue: [MemoizedAddress]] = [:]
+    }
+
+    var newer: [FieldValue: [MemoizedAddress]] { generations.withLock { $0.newer } }
+    var older: [FieldValue: [MemoizedAddress]] { generations.withLock { $0.older } }
+    var count: Int { generations.withLock { $0.newer.count + $0.older.count } }
 
     /// A field value as a dictionary key, hashed as one run of bytes rather than byte by byte.
-    struct FieldValue: Hashable {
+    struct FieldValue: Hashable, Sendable {
         let bytes: [UInt8]
         func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
     }
@@ -124,14 +132,16 @@ final class AddressListMemo {
     func addresses(_ value: [UInt8], owner: Set<String>) -> [MemoizedAddress] {
         guard value.count <= Self.maximumValueBytes else { return Self.parse(value, owner: owner) }
         let key = FieldValue(bytes: value)
-        if let known = newer[key] { return known }
-        let addresses = older[key] ?? Self.parse(value, owner: owner)
-        if newer.count >= Self.capacity / 2 {
-            older = newer
-            newer = [:]
+        return generations.withLock { memo in
+            if let known = memo.newer[key] { return known }
+            let addresses = memo.older[key] ?? Self.parse(value, owner: owner)
+            if memo.newer.count >= Self.capacity / 2 {
+                memo.older = memo.newer
+                memo.newer = [:]
+            }
+            memo.newer[key] = addresses
+            return addresses
         }
-        newer[key] = addresses
-        return addresses
     }
 
     private static func parse(_ value: [UInt8], owner: Set<String>) -> [MemoizedAddress] {

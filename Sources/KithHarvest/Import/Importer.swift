@@ -80,16 +80,22 @@ public struct Importer {
     private func importFolder(_ folder: ImportFolder, key: String, accountID: Int64, extractor: MessageExtractor, report: inout ImportReport) throws {
         let state = try archive.folder(accountID: accountID, name: Array((Self.folderPrefix + key).utf8), displayName: "import: \(folder.name)")
         let resumeAfter = state.uidValidity == 1 ? state.lastUID : 0
-        var batch: [ArchivedMessage] = []
+        var batch: [(ordinal: UInt32, headers: [UInt8], fallbackDate: String?)] = []
         var last: UInt32 = resumeAfter
         var read = 0
-        // Commits run on their own thread, in order, while the next batch is read and extracted.
-        let commits = CommitQueue()
-        defer { try? commits.drain() }
+        // Extraction and commits run on their own threads, in order, while the next batch is read.
+        let extractions = PipelineStage(label: "kith.import.extract"), commits = PipelineStage(label: "kith.import.commit")
+        defer {
+            try? extractions.drain()
+            try? commits.drain()
+        }
         let archive = self.archive
         func commit() throws {
-            let (messages, cursor, folderID) = (batch, last, state.id)
-            try commits.submit { try archive.commit(messages, folderID: folderID, uidValidity: 1, lastUID: cursor) }
+            let (fetched, cursor, folderID) = (batch, last, state.id)
+            try extractions.submit {
+                let messages = fetched.map { extractor.extract(headerBytes: $0.headers, uid: $0.ordinal, internalDate: $0.fallbackDate) }
+                try commits.submit { try archive.commit(messages, folderID: folderID, uidValidity: 1, lastUID: cursor) }
+            }
             batch.removeAll(keepingCapacity: true)
         }
         func accept(ordinal: UInt32, headers: [UInt8], fallbackDate: String?, draft: Bool) throws {
@@ -104,7 +110,7 @@ public struct Importer {
             if draft || fields.takeoutLabels.map(Self.takeoutLabelsSkip) == true {
                 report.messagesSkipped += 1
             } else {
-                batch.append(extractor.extract(headerBytes: fields.block, uid: ordinal, internalDate: fallbackDate))
+                batch.append((ordinal, fields.block, fallbackDate))
             }
             if read % batchSize == 0 {
                 try commit()
@@ -129,6 +135,7 @@ public struct Importer {
             }
         }
         try commit()
+        try extractions.drain()
         try commits.drain()
     }
 

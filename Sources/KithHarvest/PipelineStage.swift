@@ -1,16 +1,18 @@
 import Foundation
 import Synchronization
 
-/// Runs archive commits on their own thread, in order, so the network read and header extraction of
-/// the next chunk overlap the SQLite work of the previous one.
+/// One stage of the harvest's pipeline on its own thread, run in order: the network thread reads and
+/// parses replies, the extraction stage turns a finished range's headers into messages, the commit stage
+/// writes them to SQLite, so the three overlap.
 ///
 /// At most `depth` chunks wait, which bounds memory; the first failure is kept and stops later work.
-final class CommitQueue: Sendable {
-    private let queue = DispatchQueue(label: "kith.commit")
+final class PipelineStage: Sendable {
+    private let queue: DispatchQueue
     private let slots: DispatchSemaphore
     private let failure = Mutex<(any Error)?>(nil)
 
-    init(depth: Int = 2) {
+    init(label: String, depth: Int = 2) {
+        queue = DispatchQueue(label: label)
         slots = DispatchSemaphore(value: depth)
     }
 
