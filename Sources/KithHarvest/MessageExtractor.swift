@@ -58,11 +58,17 @@ public struct MessageExtractor: Sendable {
         }
         let author = fromAddress ?? senderAddress
         let direction: ArchivedMessage.Direction = author?.isOwner == true ? .sent : .received
-        let date = headers.first("date").flatMap { MailDate.parse(TextDecoding.headerText($0)) }
+        let date = headers.first("date").flatMap(Self.date)
             ?? internalDate.flatMap(MailDate.parse)
         return ArchivedMessage(identity: Self.identity(headers, internalDate: internalDate, gmailMessageID: gmailMessageID), date: date, direction: direction,
                                automated: AutomatedSender.isAutomated(headers) || author.map { AutomatedSender.hasNoReplyLocalPart($0.email) } == true,
                                uid: uid, correspondents: correspondents)
+    }
+
+    /// The Date: value's time; ASCII (nearly every date) is read as bytes, anything else as decoded text.
+    private static func date(_ value: [UInt8]) -> Int64? {
+        if value.allSatisfy({ $0 < 0x80 }) { return value.withUnsafeBufferPointer(MailDate.parse(bytes:)) }
+        return MailDate.parse(TextDecoding.headerText(value))
     }
 
     /// The Message-ID without angle brackets; when absent, a digest of the fetched header block, which is

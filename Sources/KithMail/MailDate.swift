@@ -10,19 +10,27 @@ public enum MailDate {
     ]
 
     /// `Tue, 1 Jul 2003 10:52:37 +0200`, `1 Jul 03 10:52 EDT`, `17-Jul-1996 02:44:25 -0700` and similar.
-    /// Works on bytes: it runs once per harvested message.
     public static func parse(_ text: String) -> Int64? {
+        var text = text
+        return text.withUTF8 { parse(bytes: $0) }
+    }
+
+    /// `parse` of the text's UTF-8 bytes, without making a String: it runs once per harvested message.
+    public static func parse(bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
         // Tokens split at space, tab, comma and "-", lowercased; comments "(...)" dropped; a token
-        // right after a "-" remembers it (the sign of "-0700").
-        var tokens: [(bytes: [UInt8], negative: Bool)] = []
-        var current: [UInt8] = []
+        // right after a "-" remembers it (the sign of "-0700"). At most 9 are read.
+        var lowered = [UInt8](repeating: 0, count: bytes.count)
+        var tokens: [Token] = []
+        tokens.reserveCapacity(9)
+        var length = 0
+        var tokenStart = 0
         var negative = false
         var depth = 0
         func flush() {
-            if !current.isEmpty { tokens.append((current, negative)) }
-            current.removeAll(keepingCapacity: true)
+            if length > tokenStart { tokens.append(Token(start: tokenStart, end: length, negative: negative)) }
+            tokenStart = length
         }
-        for byte in text.utf8 {
+        for byte in bytes {
             if byte == UInt8(ascii: "(") { flush(); depth += 1; continue }
             if byte == UInt8(ascii: ")") { depth = max(0, depth - 1); continue }
             if depth > 0 { continue }
@@ -34,33 +42,51 @@ public enum MailDate {
                 flush()
                 negative = true
             default:
-                current.append(byte >= 65 && byte <= 90 ? byte | 0x20 : byte)
+                lowered[length] = byte >= 65 && byte <= 90 ? byte | 0x20 : byte
+                length += 1
             }
             if tokens.count > 8 { break }
         }
         flush()
-        if let first = tokens.first, first.bytes.count >= 3, first.bytes.allSatisfy({ $0 >= 97 && $0 <= 122 }), month(first.bytes) == nil {
-            tokens.removeFirst()
+        return lowered.withUnsafeBufferPointer { date(tokens: tokens[...], in: $0) }
+    }
+
+    /// A token of `parse`: its lowercased bytes' range and whether a "-" came right before it.
+    private struct Token {
+        var start: Int
+        var end: Int
+        var negative: Bool
+    }
+
+    private static func date(tokens allTokens: ArraySlice<Token>, in text: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var tokens = allTokens
+        func bytes(_ token: Token) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: text[token.start..<token.end]) }
+        if let first = tokens.first, first.end - first.start >= 3, bytes(first).allSatisfy({ $0 >= 97 && $0 <= 122 }), month(bytes(first)) == nil {
+            tokens = tokens.dropFirst()
         }
         guard tokens.count >= 4 else { return nil }
-        var dayIndex = 0
-        var monthIndex = 1
-        if number(tokens[0].bytes) == nil, number(tokens[1].bytes) != nil { (dayIndex, monthIndex) = (1, 0) }  // "Jul 1 2003"
-        guard let day = number(tokens[dayIndex].bytes), (1...31).contains(day),
-              let month = month(tokens[monthIndex].bytes), var year = number(tokens[2].bytes) else { return nil }
-        let yearDigits = tokens[2].bytes.count
+        let base = tokens.startIndex
+        var dayIndex = base
+        var monthIndex = base + 1
+        if number(bytes(tokens[base])) == nil, number(bytes(tokens[base + 1])) != nil { (dayIndex, monthIndex) = (base + 1, base) }  // "Jul 1 2003"
+        guard let day = number(bytes(tokens[dayIndex])), (1...31).contains(day),
+              let month = month(bytes(tokens[monthIndex])), var year = number(bytes(tokens[base + 2])) else { return nil }
+        let yearDigits = tokens[base + 2].end - tokens[base + 2].start
         if yearDigits <= 2 { year += year < 50 ? 2000 : 1900 } else if yearDigits == 3 { year += 1900 }
         guard (1970...9999).contains(year) else { return nil }
-        let time = tokens[3].bytes.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false).map { number(Array($0)) }
+        // hh:mm[:ss], every part digits.
+        let time = bytes(tokens[base + 3]).split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
+            .map { number(UnsafeBufferPointer(rebasing: $0)) }
         guard time.count >= 2, time.allSatisfy({ $0 != nil }) else { return nil }
         let hour = time[0]!, minute = time[1]!, second = time.count > 2 ? time[2]! : 0
         guard hour < 24, minute < 60, second <= 60 else { return nil }
         var offsetMinutes = 0
         if tokens.count > 4 {
-            let zone = tokens[4]
-            if let named = zones[String(decoding: zone.bytes, as: UTF8.self)] {
+            let zone = tokens[base + 4]
+            let zoneBytes = bytes(zone)
+            if let named = zones[String(decoding: zoneBytes, as: UTF8.self)] {
                 offsetMinutes = named
-            } else if zone.bytes.count == 4 || zone.bytes.count == 5, let value = number(Array(zone.bytes.suffix(4))) {
+            } else if zoneBytes.count == 4 || zoneBytes.count == 5, let value = number(UnsafeBufferPointer(rebasing: zoneBytes[(zoneBytes.count - 4)...])) {
                 offsetMinutes = (value / 100 * 60 + value % 100) * (zone.negative ? -1 : 1)
             }
         }
@@ -71,12 +97,12 @@ public enum MailDate {
     private static let monthNames: [[UInt8]] = months.map { Array($0.utf8) }
 
     /// 1-12 for a token starting with a month's three letters.
-    private static func month(_ token: [UInt8]) -> Int? {
+    private static func month(_ token: UnsafeBufferPointer<UInt8>) -> Int? {
         guard token.count >= 3 else { return nil }
         return monthNames.firstIndex { $0[0] == token[0] && $0[1] == token[1] && $0[2] == token[2] }.map { $0 + 1 }
     }
 
-    private static func number(_ token: [UInt8]) -> Int? {
+    private static func number(_ token: UnsafeBufferPointer<UInt8>) -> Int? {
         guard !token.isEmpty, token.count <= 9 else { return nil }
         var value = 0
         for byte in token {
