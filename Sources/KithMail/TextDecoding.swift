@@ -6,6 +6,10 @@ import Glibc
 /// Turns header bytes into text: UTF-8 when valid (RFC 6532), otherwise windows-1252, never dropping a byte.
 public enum TextDecoding {
     public static func headerText(_ bytes: some Collection<UInt8>) -> String {
+        if let ascii = bytes.withContiguousStorageIfAvailable({ $0.allSatisfy { $0 < 0x80 } ? String(decoding: $0, as: UTF8.self) : nil }),
+           let text = ascii {
+            return text
+        }
         if bytes.allSatisfy({ $0 < 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
         if let text = String(validating: bytes, as: UTF8.self) { return text }
         return windows1252(bytes)
