@@ -153,7 +153,7 @@ public enum AddressListParser {
         guard let at = bytes.firstIndex(of: UInt8(ascii: "@")) else { return nil }
         let local = bytes[..<at], domain = bytes[(at + 1)...]
         guard isPlainDotAtom(local), isPlainDotAtom(domain) else { return nil }
-        return writtenAddress(local: Array(local), domain: Array(domain))
+        return asciiAddress(local: local, domain: domain) ?? writtenAddress(local: Array(local), domain: Array(domain))
     }
 
     private static func isPlainDotAtom(_ bytes: ArraySlice<UInt8>) -> Bool {
@@ -241,11 +241,48 @@ public enum AddressListParser {
     /// The identity: lowercased, IDNA labels in their Unicode form. The local part as written is kept
     /// beside it when it differs (reply+AbC@...), for display.
     private static func writtenAddress(local: [UInt8], domain: [UInt8]) -> WrittenAddress? {
+        if let address = asciiAddress(local: local[...], domain: domain[...]) { return address }
         guard let localText = lowercasedText(local), let domainText = lowercasedText(domain) else { return nil }
         let domainPart = "@" + Punycode.unicodeDomain(domainText)
         let written = local.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") } || local.contains { $0 >= 0x80 }
             ? TextDecoding.headerText(local) : nil
         return WrittenAddress(email: localText + domainPart, spelling: written.flatMap { $0 == localText ? nil : $0 + domainPart })
+    }
+
+    /// `writtenAddress` for the common case, printable ASCII without spaces or IDNA labels: the identity
+    /// and the spelling are built straight from the bytes, one allocation each. Nil for anything else.
+    private static func asciiAddress(local: ArraySlice<UInt8>, domain: ArraySlice<UInt8>) -> WrittenAddress? {
+        var mixedCase = false
+        for byte in local {
+            guard byte > 0x20, byte < 0x7F else { return nil }
+            if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { mixedCase = true }
+        }
+        var matched = 0
+        let ace: [UInt8] = [UInt8(ascii: "x"), UInt8(ascii: "n"), UInt8(ascii: "-"), UInt8(ascii: "-")]
+        for byte in domain {
+            guard byte > 0x20, byte < 0x7F else { return nil }
+            let lower = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+            matched = lower == ace[matched] ? matched + 1 : (lower == ace[0] ? 1 : 0)
+            if matched == ace.count { return nil }
+        }
+        let count = local.count + 1 + domain.count
+        func address(keepingLocalCase: Bool) -> String {
+            String(unsafeUninitializedCapacity: count) { buffer in
+                var position = 0
+                for byte in local {
+                    buffer[position] = !keepingLocalCase && byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                    position += 1
+                }
+                buffer[position] = UInt8(ascii: "@")
+                position += 1
+                for byte in domain {
+                    buffer[position] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                    position += 1
+                }
+                return count
+            }
+        }
+        return WrittenAddress(email: address(keepingLocalCase: false), spelling: mixedCase ? address(keepingLocalCase: true) : nil)
     }
 
     /// An address's identity and, when its local part was written otherwise, that spelling.
@@ -344,7 +381,7 @@ public enum AddressListParser {
             bytes.reserveCapacity(raw.utf8.count)
             for byte in raw.utf8 where !(byte == 0x20 && (bytes.isEmpty || bytes.last == 0x20)) { bytes.append(byte) }
             if bytes.last == 0x20 { bytes.removeLast() }
-            return finishName(String(decoding: bytes, as: UTF8.self), email: email)
+            return finishASCIIName(bytes[...], email: email)
         }
         var scalars = String.UnicodeScalarView()
         var lastWasSpace = true
@@ -361,6 +398,22 @@ public enum AddressListParser {
         var name = String(scalars)
         while name.hasSuffix(" ") { name.removeLast() }
         return finishName(name, email: email)
+    }
+
+    /// `finishName` of folded printable ASCII, on its bytes.
+    private static func finishASCIIName(_ folded: ArraySlice<UInt8>, email: String) -> String? {
+        var name = folded
+        if name.count >= 2, let first = name.first, first == name.last, first == UInt8(ascii: "'") || first == UInt8(ascii: "\"") {
+            name = name.dropFirst().dropLast()
+            while name.first == 0x20 { name = name.dropFirst() }
+            while name.last == 0x20 { name = name.dropLast() }
+        }
+        if name.isEmpty { return nil }
+        if name.count == email.utf8.count,
+           zip(name, email.utf8).allSatisfy({ ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0) == $1 }) {
+            return nil
+        }
+        return String(decoding: name.prefix(maximumNameLength), as: UTF8.self)
     }
 
     /// Drops stray quotes around a name, and names that are empty or just the address.
