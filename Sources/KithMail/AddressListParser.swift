@@ -93,7 +93,12 @@ public enum AddressListParser {
         for index in value.indices {
             let byte = value[index]
             guard byte == 0x09 || (byte >= 0x20 && byte < 0x7F), byte != UInt8(ascii: "\\") else { return nil }
-            if byte == UInt8(ascii: "?") && previous == UInt8(ascii: "=") { return nil }
+            if byte == UInt8(ascii: "?") && previous == UInt8(ascii: "=") {
+                // An encoded word is one word to the full grammar even with specials in it, and is decoded
+                // inside quotes too: only words of plain bytes outside quotes stay on this path.
+                if inQuotes { return nil }
+                if let end = encodedWordEnd(value, from: index - 1), value[index..<end].contains(where: { isAtomBoundary($0) }) { return nil }
+            }
             previous = byte
             if byte == UInt8(ascii: "\"") {
                 inQuotes.toggle()
@@ -142,10 +147,16 @@ public enum AddressListParser {
         guard member[close] == UInt8(ascii: ">"), let address = plainAddrSpec(member[(open + 1)..<close]) else { return nil }
         var phrase = member[..<open]
         while let last = phrase.last, isSpace(last) { phrase = phrase.dropLast() }
+        var encoded = false
+        var previous: UInt8 = 0
         for byte in phrase {
             if byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "@") || byte == quote { return nil }
+            if byte == UInt8(ascii: "?") && previous == UInt8(ascii: "=") { encoded = true }
+            previous = byte
         }
-        return address.mailAddress(name: phrase.isEmpty ? nil : String(decoding: phrase, as: UTF8.self))
+        if phrase.isEmpty { return address.mailAddress(name: nil) }
+        // Encoded words are decoded as the full grammar decodes a display name.
+        return address.mailAddress(name: encoded ? displayName(tokenize(Array(phrase))) : String(decoding: phrase, as: UTF8.self))
     }
 
     /// `local@domain` of atom bytes and single dots inside each part, nothing else.

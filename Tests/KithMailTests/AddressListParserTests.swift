@@ -145,13 +145,16 @@ private func parse(_ text: String) -> [MailAddress] {
         let name = Gen.element(of: Self.nameByte).map { $0! }.array(of: 0...14)
         let local = Gen.element(of: Self.localByte).map { $0! }.array(of: 1...10)
         let domain = Gen.element(of: Self.domainLabels).map { $0! }.array(of: 1...3).map { $0.joined(separator: ".") }
-        let member = zip(name, local, domain, Gen.int(in: 0...4)).map { name, local, domain, shape -> [UInt8] in
+        let member = zip(name, local, domain, Gen.int(in: 0...7)).map { name, local, domain, shape -> [UInt8] in
             let address = local + Array("@\(domain)".utf8)
             switch shape {
             case 0: return address
             case 1: return name + Array(" <".utf8) + address + Array(">".utf8)
             case 2: return name + Array("<".utf8) + address + Array(">  ".utf8)
             case 3: return Array("\"".utf8) + name + Array(", <@>;:()[]\" <".utf8) + address + Array(">".utf8)
+            case 4: return Array("=?UTF-8?Q?Andr=C3=A9?= ".utf8) + name + Array(" <".utf8) + address + Array(">".utf8)
+            case 5: return Array("=?utf-8?b?w4ls?= =?ISO-8859-1?Q?Jos=E9_N=FA=F1ez?=<".utf8) + address + Array(">".utf8)
+            case 6: return Array("=?utf-8?q?Doe,_John?= <".utf8) + address + Array(">, \"=?utf-8?q?x?=\" <".utf8) + address + Array(">".utf8)
             default: return Array("\t ".utf8) + address
             }
         }
