@@ -123,6 +123,7 @@ public final class Archive: Sendable {
             for message in messages {
                 try writer.write(message, memory: &memory)
             }
+            try writer.finish()
             try db.execute(sql: "UPDATE folder SET uidvalidity = ?, last_uid = MAX(last_uid, ?) WHERE id = ?",
                            arguments: [Int64(uidValidity), Int64(lastUID), folderID])
         }

@@ -1,36 +1,42 @@
 import GRDB
 
 /// The statements of one commit transaction, prepared once and bound per row: a message, its location
-/// and, for a message new to the archive, its correspondents' addresses and roles.
+/// and, for a message new to the archive, its correspondents' addresses and roles. Locations and
+/// correspondents are written in INSERTs of up to `rowsPerStatement` rows; call `finish()` last.
 struct CommitWriter {
-    /// Rows of `message_address` a single INSERT carries: one statement per message instead of one per row.
-    static let linksPerStatement = 8
+    /// Rows one INSERT into `message_location` or `message_address` carries: SQLite's cost per statement
+    /// is then paid once per 64 rows instead of once per row.
+    static let rowsPerStatement = 64
 
     private let db: Database
     private let path: String
     private let insertMessage: BoundStatement
     private let findMessage: BoundStatement
-    private let insertLocation: BoundStatement
     private let insertAddress: BoundStatement
     private let findAddress: BoundStatement
-    /// `insertLinks[k - 1]` inserts k rows; prepared when first needed.
-    private var insertLinks: [BoundStatement?] = Array(repeating: nil, count: linksPerStatement)
-    private var links: [(addressID: Int64, correspondent: Correspondent)] = []
+    private let folderID: Int64
+    private let uidValidity: Int64
+    /// `insertLinks[k - 1]` and `insertLocations[k - 1]` insert k rows; prepared when first needed.
+    private var insertLinks: [BoundStatement?] = Array(repeating: nil, count: rowsPerStatement)
+    private var insertLocations: [BoundStatement?] = Array(repeating: nil, count: rowsPerStatement)
+    private var links: [(messageID: Int64, addressID: Int64, correspondent: Correspondent)] = []
+    private var locations: [(uid: UInt32, messageID: Int64)] = []
 
     init(_ db: Database, path: String, folderID: Int64, uidValidity: UInt32) throws {
         self.db = db
         self.path = path
+        self.folderID = folderID
+        self.uidValidity = Int64(uidValidity)
         insertMessage = try BoundStatement(db, sql: """
             INSERT INTO message (identity, date, direction, automated, archived_at) VALUES (?, ?, ?, ?, ?)
             ON CONFLICT(identity) DO NOTHING
             """)
         findMessage = try BoundStatement(db, sql: "SELECT id FROM message WHERE identity = ?")
-        insertLocation = try BoundStatement(db, sql: "INSERT OR IGNORE INTO message_location (folder_id, uidvalidity, uid, message_id) VALUES (?, ?, ?, ?)")
         insertAddress = try BoundStatement(db, sql: "INSERT INTO address (email) VALUES (?) ON CONFLICT(email) DO NOTHING")
         findAddress = try BoundStatement(db, sql: "SELECT id FROM address WHERE email = ?")
         try insertMessage.bind(5, Archive.now())
-        try insertLocation.bind(1, folderID)
-        try insertLocation.bind(2, Int64(uidValidity))
+        links.reserveCapacity(Self.rowsPerStatement + 16)
+        locations.reserveCapacity(Self.rowsPerStatement)
     }
 
     /// Archives `message` (or, when its identity is archived already, only its new location).
@@ -41,21 +47,20 @@ struct CommitWriter {
         try insertMessage.bind(4, message.automated ? 1 : 0)
         let inserted = try insertMessage.insert()
         let messageID = try inserted ?? existing(findMessage, message.identity, what: "message")
-        try insertLocation.bind(3, Int64(message.uid))
-        try insertLocation.bind(4, messageID)
-        try insertLocation.step()
+        locations.append((message.uid, messageID))
+        if locations.count == Self.rowsPerStatement { try writeLocations() }
         guard inserted != nil else { return }
-        links.removeAll(keepingCapacity: true)
         for correspondent in message.correspondents {
             guard let addressID = try addressID(correspondent.email, memory: &memory) else { continue }
-            links.append((addressID, correspondent))
+            links.append((messageID, addressID, correspondent))
         }
-        var start = 0
-        while start < links.count {
-            let end = min(links.count, start + Self.linksPerStatement)
-            try writeLinks(links[start..<end], messageID: messageID)
-            start = end
-        }
+        if links.count >= Self.rowsPerStatement { try writeLinks(keepingPartial: true) }
+    }
+
+    /// Writes the rows still waiting.
+    mutating func finish() throws {
+        if !locations.isEmpty { try writeLocations() }
+        if !links.isEmpty { try writeLinks(keepingPartial: false) }
     }
 
     /// The address's id, created on first sight; nil for an address `kith forget` erased.
@@ -68,25 +73,49 @@ struct CommitWriter {
         return id
     }
 
-    private mutating func writeLinks(_ rows: ArraySlice<(addressID: Int64, correspondent: Correspondent)>, messageID: Int64) throws {
-        let statement = try linkStatement(rows: rows.count)
+    private mutating func writeLocations() throws {
+        let statement = try prepared(&insertLocations, rows: locations.count,
+                                     sql: "INSERT OR IGNORE INTO message_location (folder_id, uidvalidity, uid, message_id) VALUES", row: "(?, ?, ?, ?)")
         var parameter: Int32 = 1
-        for row in rows {
-            try statement.bind(parameter, messageID)
-            try statement.bind(parameter + 1, row.addressID)
-            try statement.bind(parameter + 2, row.correspondent.role.rawValue)
-            try statement.bind(parameter + 3, row.correspondent.name)
-            try statement.bind(parameter + 4, row.correspondent.spelling)
-            parameter += 5
+        for location in locations {
+            try statement.bind(parameter, folderID)
+            try statement.bind(parameter + 1, uidValidity)
+            try statement.bind(parameter + 2, Int64(location.uid))
+            try statement.bind(parameter + 3, location.messageID)
+            parameter += 4
         }
         try statement.step()
+        locations.removeAll(keepingCapacity: true)
     }
 
-    private mutating func linkStatement(rows: Int) throws -> BoundStatement {
-        if let statement = insertLinks[rows - 1] { return statement }
-        let values = Array(repeating: "(?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
-        let statement = try BoundStatement(db, sql: "INSERT OR IGNORE INTO message_address (message_id, address_id, role, name, spelling) VALUES \(values)")
-        insertLinks[rows - 1] = statement
+    /// Writes the waiting correspondents in full statements, and the rest too unless `keepingPartial`.
+    private mutating func writeLinks(keepingPartial: Bool) throws {
+        var start = 0
+        while start < links.count {
+            let end = min(links.count, start + Self.rowsPerStatement)
+            if keepingPartial && end - start < Self.rowsPerStatement { break }
+            let statement = try prepared(&insertLinks, rows: end - start,
+                                         sql: "INSERT OR IGNORE INTO message_address (message_id, address_id, role, name, spelling) VALUES", row: "(?, ?, ?, ?, ?)")
+            var parameter: Int32 = 1
+            for link in links[start..<end] {
+                try statement.bind(parameter, link.messageID)
+                try statement.bind(parameter + 1, link.addressID)
+                try statement.bind(parameter + 2, link.correspondent.role.rawValue)
+                try statement.bind(parameter + 3, link.correspondent.name)
+                try statement.bind(parameter + 4, link.correspondent.spelling)
+                parameter += 5
+            }
+            try statement.step()
+            start = end
+        }
+        links.removeFirst(start)
+    }
+
+    /// The INSERT of `rows` rows, prepared on first use.
+    private func prepared(_ cache: inout [BoundStatement?], rows: Int, sql: String, row: String) throws -> BoundStatement {
+        if let statement = cache[rows - 1] { return statement }
+        let statement = try BoundStatement(db, sql: sql + " " + Array(repeating: row, count: rows).joined(separator: ", "))
+        cache[rows - 1] = statement
         return statement
     }
 
