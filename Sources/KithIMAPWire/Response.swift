@@ -129,7 +129,7 @@ public struct FetchAttributes: Equatable, Sendable {
 
     /// The bytes of the first `BODY[HEADER...]` item: the whole header or chosen fields.
     public var headerBytes: [UInt8]? {
-        bodySections.first { $0.section.utf8.count >= 6 && zip($0.section.utf8, "HEADER".utf8).allSatisfy { asciiLower($0) == asciiLower($1) } }?.data
+        bodySections.first { $0.section.hasPrefixIgnoringASCIICase("HEADER") }?.data
     }
 }
 
@@ -145,6 +145,11 @@ public struct BodySection: Equatable, Sendable {
 }
 
 extension String {
+    /// Whether the text starts with `prefix`, ignoring ASCII case.
+    func hasPrefixIgnoringASCIICase(_ prefix: String) -> Bool {
+        utf8.count >= prefix.utf8.count && zip(utf8, prefix.utf8).allSatisfy { asciiLower($0) == asciiLower($1) }
+    }
+
     /// ASCII case-insensitive equality, as IMAP atoms compare.
     func caseInsensitiveCompare(_ other: String) -> Bool {
         self.utf8.count == other.utf8.count && zip(self.utf8, other.utf8).allSatisfy { asciiLower($0) == asciiLower($1) }

@@ -171,7 +171,8 @@ struct ResponseDecoder {
         while peek() != UInt8(ascii: ")") {
             let name = try atom()
             try expect(UInt8(ascii: " "))
-            let upper = name.uppercased()
+            // Item names are short, except BODY[HEADER.FIELDS (...)]: that one is not copied to compare.
+            let upper = name.utf8.count <= 16 ? name.uppercased() : ""
             switch upper {
             case "UID":
                 result.uid = try number32()
@@ -190,7 +191,7 @@ struct ResponseDecoder {
                 guard case .number(let id) = try value(depth: 1) else { throw malformed("X-GM-MSGID is not a number") }
                 result.gmailMessageID = id
             default:
-                if upper.hasPrefix("BODY[") || upper.hasPrefix("BINARY[") || upper.hasPrefix("RFC822") {
+                if name.hasPrefixIgnoringASCIICase("BODY[") || name.hasPrefixIgnoringASCIICase("BINARY[") || name.hasPrefixIgnoringASCIICase("RFC822") {
                     let section = Self.sectionText(of: name)
                     switch try value(depth: 1) {
                     case .string(let data): result.bodySections.append(BodySection(section: section, data: data))
@@ -210,8 +211,9 @@ struct ResponseDecoder {
 
     /// `BODY[HEADER.FIELDS (FROM)]<0>` -> `HEADER.FIELDS (FROM)`; `RFC822.HEADER` stays whole.
     private static func sectionText(of name: String) -> String {
-        guard let open = name.firstIndex(of: "["), let close = name.lastIndex(of: "]") else { return name }
-        return String(name[name.index(after: open)..<close])
+        let bytes = name.utf8
+        guard let open = bytes.firstIndex(of: UInt8(ascii: "[")), let close = bytes.lastIndex(of: UInt8(ascii: "]")), open < close else { return name }
+        return String(name[bytes.index(after: open)..<close])
     }
 
     // MARK: - Values
