@@ -121,7 +121,7 @@ final class AddressListMemo: Sendable {
     private let generations = Mutex(Generations())
 
     private struct Generations {
-        var newer: [FieldValue: [MemoizedAddress]] = [:]
+        var newer = [FieldValue: [MemoizedAddress]](minimumCapacity: AddressListMemo.capacity / 2)
         var older: [FieldValue: [MemoizedAddress]] = [:]
     }
 
@@ -143,7 +143,7 @@ final class AddressListMemo: Sendable {
             let addresses = memo.older[key] ?? Self.parse(value, owner: owner)
             if memo.newer.count >= Self.capacity / 2 {
                 memo.older = memo.newer
-                memo.newer = [:]
+                memo.newer = [FieldValue: [MemoizedAddress]](minimumCapacity: Self.capacity / 2)
             }
             memo.newer[key] = addresses
             return addresses
