@@ -58,10 +58,8 @@ public final class Archive: Sendable {
         }
     }
 
-    /// Process-wide SQLite settings, applied once before the first database opens.
-    private static let tuneSQLite: Void = {
-        _ = kith_sqlite_disable_memory_statistics()
-    }()
+    /// Process-wide SQLite settings: applied when the process starts (CSQLiteTuning), checked once here.
+    static let tuneSQLite: Int32 = kith_sqlite_disable_memory_statistics()
 
     /// The id of account `name`, created on first use.
     public func accountID(named name: String) throws -> Int64 {

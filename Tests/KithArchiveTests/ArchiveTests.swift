@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import Testing
 @testable import KithArchive
 
@@ -19,6 +20,14 @@ private func message(_ identity: String, uid: UInt32, _ correspondents: [Corresp
         let directory = try FileManager.default.attributesOfItem(atPath: (path as NSString).deletingLastPathComponent)
         #expect((file[.posixPermissions] as? Int) == 0o600)
         #expect((directory[.posixPermissions] as? Int) == 0o700)
+    }
+
+    @Test func sqliteKeepsNoMemoryStatistics() throws {
+        // Set before main, while only one thread exists: sqlite3_config is not thread-safe.
+        #expect(Archive.tuneSQLite == SQLITE_OK)
+        let archive = try Archive(path: temporaryArchivePath())
+        _ = try archive.accountID(named: "acme")
+        #expect(sqlite3_memory_used() == 0, "with statistics on, SQLite counts every allocation under a global mutex")
     }
 
     @Test func refusesToCreateWhenOnlyReading() {
