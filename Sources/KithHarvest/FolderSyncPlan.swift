@@ -61,7 +61,7 @@ public struct FolderSyncPlan: Equatable, Sendable {
     /// span: the gaps hold no message and stay empty (new mail only ever gets UIDs at UIDNEXT or above),
     /// so the cursor reaches the span's end and the next harvest does not ask again.
     public static func chunks(of uids: [UInt32], within span: ClosedRange<UInt32>, chunkSize: UInt32) -> [ClosedRange<UInt32>] {
-        let sorted = Array(Set(uids.filter { span.contains($0) })).sorted()
+        let sorted = sortedUnique(uids, within: span)
         guard !sorted.isEmpty else { return [span] }
         let size = Int(max(1, chunkSize))
         var ranges: [ClosedRange<UInt32>] = []
@@ -73,5 +73,52 @@ public struct FolderSyncPlan: Equatable, Sendable {
             lower = upper &+ 1
         }
         return ranges
+    }
+
+    /// The UIDs of `span`, ascending, each once; in place, without a set (a folder can list 570,000).
+    public static func sortedUnique(_ uids: [UInt32], within span: ClosedRange<UInt32>) -> [UInt32] {
+        var sorted = uids.filter { span.contains($0) }
+        // Servers list UIDs ascending: sort only when they did not.
+        if zip(sorted, sorted.dropFirst()).contains(where: { $0 >= $1 }) { sorted.sort() }
+        var kept = 0
+        for uid in sorted where kept == 0 || sorted[kept - 1] != uid {
+            sorted[kept] = uid
+            kept += 1
+        }
+        sorted.removeLast(sorted.count - kept)
+        return sorted
+    }
+}
+
+/// A set of UIDs kept as ascending runs of consecutive numbers: a folder's 570,000 UIDs are a few runs,
+/// not 570,000 entries of a hash set.
+public struct UIDRuns: Sendable, Equatable {
+    public private(set) var runs: [ClosedRange<UInt32>] = []
+
+    /// From UIDs ascending, each once (`FolderSyncPlan.sortedUnique`).
+    public init(sortedUnique uids: [UInt32]) {
+        for uid in uids {
+            if let last = runs.last, last.upperBound != UInt32.max, last.upperBound + 1 == uid {
+                runs[runs.count - 1] = last.lowerBound...uid
+            } else {
+                runs.append(uid...uid)
+            }
+        }
+    }
+
+    /// Calls `body` with each UID in `interval`, ascending.
+    public func forEach(in interval: ClosedRange<UInt32>, _ body: (UInt32) -> Void) {
+        // The first run that may reach into the interval, by binary search.
+        var low = 0, high = runs.count
+        while low < high {
+            let middle = (low + high) / 2
+            if runs[middle].upperBound < interval.lowerBound { low = middle + 1 } else { high = middle }
+        }
+        for run in runs[low...] {
+            guard run.lowerBound <= interval.upperBound else { return }
+            let clamped = run.clamped(to: interval)
+            guard !clamped.isEmpty else { continue }
+            for uid in clamped { body(uid) }
+        }
     }
 }

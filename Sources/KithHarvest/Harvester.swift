@@ -52,8 +52,14 @@ public struct Harvester: Sendable {
             // A first harvest builds the secondary indexes once at its end, whichever way it ends.
             try archive.beginBulkLoad()
             defer { try? run.drain(); try? archive.endBulkLoad() }
+            let readStart = PipelineStage.threadCPUSeconds()
             try resumingAfterThrottling(run) { session in try walkFolders(run, session: session) }
+            let readSeconds = PipelineStage.threadCPUSeconds() - readStart
             try run.drain()
+            logger.debug("harvest CPU by stage", metadata: [
+                "account": "\(account.name)", "read_ms": "\(Int(readSeconds * 1000))",
+                "extraction_ms": "\(Int(run.extractions.cpuSeconds * 1000))", "commit_ms": "\(Int(run.commits.cpuSeconds * 1000))",
+            ])
             try archive.endBulkLoad()
             run.folder = nil
             run.report.newMessages = try archive.messageCount() - before
@@ -248,15 +254,15 @@ public struct Harvester: Sendable {
             return nil
         }
         run.report.foldersHarvested += 1
-        let fetch = FolderFetch(harvester: self, run: run, folder: folder, server: server, ranges: ranges)
+        let fetch = FolderFetch(harvester: self, run: run, folder: folder, server: server, ranges: ranges, listed: listed)
         run.range = ranges.first
         try session.uidFetch(ranges: ranges, items: MessageExtractor.fetchItems(gmail: session.capabilities.contains("X-GM-EXT-1")),
                              window: pipelineWindow, onMessage: fetch.accept, onRangeComplete: fetch.complete)
-        if let missing = listed?.subtracting(fetch.answered).sorted(), !missing.isEmpty {
-            run.report.missingMessages += missing.count
-            try archive.addMissing(folderID: folder.id, count: missing.count)
-            let shown = missing.prefix(10).map(String.init).joined(separator: ", ") + (missing.count > 10 ? ", ..." : "")
-            logger.warning("the server listed \(missing.count) messages but sent no data for them (UIDs \(shown)); counted as missing, not asked for again",
+        if fetch.missingCount > 0 {
+            run.report.missingMessages += fetch.missingCount
+            try archive.addMissing(folderID: folder.id, count: fetch.missingCount)
+            let shown = fetch.firstMissing.map(String.init).joined(separator: ", ") + (fetch.missingCount > fetch.firstMissing.count ? ", ..." : "")
+            logger.warning("the server listed \(fetch.missingCount) messages but sent no data for them (UIDs \(shown)); counted as missing, not asked for again",
                            metadata: ["account": "\(run.account.name)", "folder": "\(displayName)"])
         }
         return nil
@@ -266,7 +272,7 @@ public struct Harvester: Sendable {
     /// nothing, and a UID the server lists but then sends no data for (Exchange) is known to be missing.
     /// Also resets the folder when UIDVALIDITY changed and records what EXAMINE said.
     private func plan(_ folder: FolderState, server: MailboxStatus, run: HarvestRun, session: IMAPSession) throws
-        -> (ranges: [ClosedRange<UInt32>], listed: Set<UInt32>?) {
+        -> (ranges: [ClosedRange<UInt32>], listed: UIDRuns?) {
         let plan = FolderSyncPlan.make(folder: folder, server: server, chunkSize: chunkSize)
         if let newValidity = plan.resetTo, folder.uidValidity != nil {
             logger.notice("UIDVALIDITY changed; re-reading the folder (archived messages are kept, none counted twice)",
@@ -282,9 +288,10 @@ public struct Harvester: Sendable {
         guard !existing.isEmpty else {
             // Everything up to UIDNEXT is gone: the cursor moves to the span's end, nothing to fetch.
             try archive.commit([], folderID: folder.id, uidValidity: server.uidValidity, lastUID: span.upperBound)
-            return ([], [])
+            return ([], UIDRuns(sortedUnique: []))
         }
-        return (FolderSyncPlan.chunks(of: existing, within: span, chunkSize: chunkSize), Set(existing))
+        let sorted = FolderSyncPlan.sortedUnique(existing, within: span)
+        return (FolderSyncPlan.chunks(of: sorted, within: span, chunkSize: chunkSize), UIDRuns(sortedUnique: sorted))
     }
 
     /// Extracts one finished range's messages, then commits them with the folder's new cursor, each on its stage.
@@ -331,19 +338,28 @@ public struct Harvester: Sendable {
         let planned: ClosedRange<UInt32>
         let expected: Int
         let started = Date()
-        /// Every UID the server sent a reply for.
-        private(set) var answered: Set<UInt32> = []
+        /// The UIDs the server listed (nil: not asked), to tell which it then sent no data for.
+        let listed: UIDRuns?
+        /// The UIDs the server sent a reply for since the last finished range.
+        private var answered: Set<UInt32> = []
+        /// The first UID of the range being read.
+        private var nextLower: UInt32
+        /// Listed UIDs of finished ranges the server sent no reply for: how many, and the first ten.
+        private(set) var missingCount = 0
+        private(set) var firstMissing: [UInt32] = []
         private var pending: [FetchedHeaders] = []
         private var done = 0
         private var rangeIndex = 0
 
-        init(harvester: Harvester, run: HarvestRun, folder: FolderState, server: MailboxStatus, ranges: [ClosedRange<UInt32>]) {
+        init(harvester: Harvester, run: HarvestRun, folder: FolderState, server: MailboxStatus, ranges: [ClosedRange<UInt32>], listed: UIDRuns?) {
             self.harvester = harvester
+            self.listed = listed
             self.run = run
             self.folder = folder
             self.server = server
             self.ranges = ranges
             planned = ranges[0].lowerBound...ranges[ranges.count - 1].upperBound
+            nextLower = ranges[0].lowerBound
             expected = min(Int(server.exists), ranges.reduce(0) { $0 + Int($1.upperBound - $1.lowerBound) + 1 })
         }
 
@@ -362,6 +378,15 @@ public struct Harvester: Sendable {
 
         func complete(_ range: ClosedRange<UInt32>) throws {
             // Replies arrive in order, so everything up to this range's end belongs to finished ranges.
+            if let listed, nextLower <= range.upperBound {
+                listed.forEach(in: nextLower...range.upperBound) { uid in
+                    guard !answered.contains(uid) else { return }
+                    missingCount += 1
+                    if firstMissing.count < 10 { firstMissing.append(uid) }
+                }
+            }
+            answered = answered.filter { $0 > range.upperBound }
+            if range.upperBound != UInt32.max { nextLower = max(nextLower, range.upperBound + 1) }
             let finished = pending.filter { $0.uid <= range.upperBound }
             pending.removeAll { $0.uid <= range.upperBound }
             // Without UIDNEXT the range is open-ended: the cursor moves only as far as what was seen.

@@ -10,6 +10,10 @@ final class PipelineStage: Sendable {
     private let queue: DispatchQueue
     private let slots: DispatchSemaphore
     private let failure = Mutex<(any Error)?>(nil)
+    private let busy = Mutex<Double>(0)
+
+    /// CPU seconds this stage's work has taken so far.
+    var cpuSeconds: Double { busy.withLock { $0 } }
 
     init(label: String, depth: Int = 2) {
         queue = DispatchQueue(label: label)
@@ -26,8 +30,17 @@ final class PipelineStage: Sendable {
         queue.async { [self] in
             defer { slots.signal() }
             guard failure.withLock({ $0 == nil }) else { return }
+            let start = Self.threadCPUSeconds()
+            defer { busy.withLock { $0 += Self.threadCPUSeconds() - start } }
             do { try work() } catch { failure.withLock { $0 = error } }
         }
+    }
+
+    /// CPU seconds the calling thread has used.
+    static func threadCPUSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     /// Waits for everything queued; throws the first failure.

@@ -31,4 +31,19 @@ import Testing
         #expect(ranges == [1...9_999_999])
         #expect(FolderSyncPlan.chunks(of: [], within: span, chunkSize: 1000) == [span], "an empty span still moves the cursor")
     }
+
+    @Test func listedUIDsAreKeptAsRuns() {
+        let sorted = FolderSyncPlan.sortedUnique([9, 3, 4, 5, 4, 0, 4_294_967_295, 12, 11], within: 1...4_294_967_295)
+        #expect(sorted == [3, 4, 5, 9, 11, 12, 4_294_967_295])
+        let runs = UIDRuns(sortedUnique: sorted)
+        #expect(runs.runs == [3...5, 9...9, 11...12, 4_294_967_295...4_294_967_295])
+        var seen: [UInt32] = []
+        runs.forEach(in: 4...11) { seen.append($0) }
+        #expect(seen == [4, 5, 9, 11])
+        seen = []
+        runs.forEach(in: 13...4_294_967_295) { seen.append($0) }
+        #expect(seen == [4_294_967_295])
+        let dense = UIDRuns(sortedUnique: Array(1...570_000))
+        #expect(dense.runs == [1...570_000], "a dense folder of 570,000 UIDs is one run")
+    }
 }
