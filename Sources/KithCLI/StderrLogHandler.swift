@@ -23,7 +23,8 @@ struct StderrLogHandler: LogHandler {
         if journal {
             line = "<\(Self.priority(event.level))>\(text)\n"
         } else {
-            line = "\(ISO8601DateFormatter().string(from: Date())) \(event.level) \(text)\n"
+            // MailDate's UTC form, the same text as ISO8601DateFormatter's without loading ICU's data (4 MB resident).
+            line = "\(MailDate.iso8601(Int64(Date().timeIntervalSince1970))) \(event.level) \(text)\n"
         }
         FileHandle.standardError.write(Data(line.utf8))
     }
