@@ -40,34 +40,46 @@ public enum EncodedWord {
     }
 
     private static func piece(_ word: Substring) -> Piece? {
-        guard word.hasPrefix("=?"), word.hasSuffix("?="), word.count >= 8 else { return nil }
-        let inner = word.dropFirst(2).dropLast(2)
-        let parts = inner.split(separator: "?", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3 else { return nil }
-        var charset = parts[0]
-        if let star = charset.firstIndex(of: "*") { charset = charset[..<star] }
-        guard !charset.isEmpty else { return nil }
-        // Raw 8-bit bytes inside an encoded word were decoded with the header (as UTF-8 or windows-1252);
-        // they belong to the word's own charset: for a Latin-1-like charset each is one byte again.
-        let latin = TextDecoding.isSingleByteLatin(String(charset))
-        var text: [UInt8] = []
-        for scalar in parts[2].unicodeScalars {
-            if scalar.value < 0x80 {
-                text.append(UInt8(scalar.value))
-            } else if latin, let byte = TextDecoding.windows1252Byte(scalar) {
-                text.append(byte)
-            } else {
-                text += Array(String(scalar).utf8)
+        // On the UTF-8 bytes: "=?", "?" and "?=" are ASCII, never part of another character's bytes.
+        let bytes = Array(word.utf8)
+        let question = UInt8(ascii: "?"), equals = UInt8(ascii: "=")
+        guard bytes.count >= 8, bytes[0] == equals, bytes[1] == question, bytes[bytes.count - 2] == question, bytes[bytes.count - 1] == equals
+        else { return nil }
+        let inner = bytes[2..<(bytes.count - 2)]
+        guard let first = inner.firstIndex(of: question), let second = inner[(first + 1)...].firstIndex(of: question) else { return nil }
+        var charsetBytes = inner[..<first]
+        if let star = charsetBytes.firstIndex(of: UInt8(ascii: "*")) { charsetBytes = charsetBytes[..<star] }
+        guard !charsetBytes.isEmpty else { return nil }
+        let charset = String(decoding: charsetBytes.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }, as: UTF8.self)
+        let encoding = inner[(first + 1)..<second]
+        let encoded = inner[(second + 1)...]
+        let text: [UInt8]
+        if encoded.allSatisfy({ $0 < 0x80 }) {
+            text = Array(encoded)
+        } else {
+            // Raw 8-bit bytes inside an encoded word were decoded with the header (as UTF-8 or windows-1252);
+            // they belong to the word's own charset: for a Latin-1-like charset each is one byte again.
+            let latin = TextDecoding.isSingleByteLatin(charset)
+            var decoded: [UInt8] = []
+            for scalar in String(decoding: encoded, as: UTF8.self).unicodeScalars {
+                if scalar.value < 0x80 {
+                    decoded.append(UInt8(scalar.value))
+                } else if latin, let byte = TextDecoding.windows1252Byte(scalar) {
+                    decoded.append(byte)
+                } else {
+                    decoded += Array(String(scalar).utf8)
+                }
             }
+            text = decoded
         }
-        let bytes: [UInt8]?
-        switch parts[1] {
-        case "Q", "q": bytes = quotedPrintable(text)
-        case "B", "b": bytes = base64(text)
-        default: bytes = nil
+        let decodedBytes: [UInt8]?
+        switch encoding.count == 1 ? encoding[encoding.startIndex] | 0x20 : 0 {
+        case UInt8(ascii: "q"): decodedBytes = quotedPrintable(text)
+        case UInt8(ascii: "b"): decodedBytes = base64(text)
+        default: decodedBytes = nil
         }
-        guard let bytes else { return nil }
-        return Piece(charset: charset.lowercased(), bytes: bytes, raw: word)
+        guard let decodedBytes else { return nil }
+        return Piece(charset: charset, bytes: decodedBytes, raw: word)
     }
 
     /// Joins same-charset neighbours as bytes; a group that does not decode is kept as its raw words.

@@ -33,7 +33,13 @@ public enum TextDecoding {
     /// euc-kr are windows-949, shift_jis is windows-31j, tis-620 is windows-874, iso-8859-9 windows-1254.
     /// Other labels go to iconv as written.
     public static func encodingName(_ label: String) -> String {
-        let name = label.trimmingCharacters(in: .whitespaces).lowercased()
+        var bytes = label.utf8[...]
+        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes = bytes.dropFirst() }
+        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes = bytes.dropLast() }
+        // ASCII labels (all real ones) are lowercased as bytes; anything else as Unicode text.
+        let name = bytes.allSatisfy { $0 < 0x80 }
+            ? String(decoding: bytes.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }, as: UTF8.self)
+            : String(Substring(bytes)).trimmingCharacters(in: .whitespaces).lowercased()
         return whatwgLabels[name] ?? name
     }
 
