@@ -1,11 +1,7 @@
 import KithArchive
-import Synchronization
 import KithMail
 
 /// Turns one fetched header block into what the archive keeps. The harvest and `kith parse-headers` share it.
-///
-/// One extractor serves one harvest or import: it remembers the address lists it has parsed
-/// (`AddressListMemo`), since the same From and To values come back message after message.
 public struct MessageExtractor: Sendable {
     /// The header fields a harvest fetches, and all that extraction reads.
     public static let headerFields = [
@@ -27,7 +23,6 @@ public struct MessageExtractor: Sendable {
 
     /// The owner's addresses, lowercased.
     public let ownerAddresses: Set<String>
-    let memo = AddressListMemo()
 
     public init(ownerAddresses: some Sequence<String>) {
         self.ownerAddresses = Set(ownerAddresses.map { $0.lowercased() })
@@ -38,14 +33,14 @@ public struct MessageExtractor: Sendable {
         let headers = HeaderBlock(headerBytes.prefix(Self.maximumHeaderBytes))
         var correspondents: [Correspondent] = []
         var seen: Set<Correspondent> = []
-        var fromAddress: MemoizedAddress?
-        var senderAddress: MemoizedAddress?
+        var fromAddress: String?
+        var senderAddress: String?
         for field in headers.fields {
             guard let role = Self.roleFields[field.name] else { continue }
-            for address in memo.addresses(field.value, owner: ownerAddresses) {
-                if role == .from, fromAddress == nil { fromAddress = address }
-                if role == .sender, senderAddress == nil { senderAddress = address }
-                guard !address.isOwner else { continue }
+            for address in AddressListParser.parse(field.value) {
+                if role == .from, fromAddress == nil { fromAddress = address.email }
+                if role == .sender, senderAddress == nil { senderAddress = address.email }
+                guard !ownerAddresses.contains(address.email) else { continue }
                 let correspondent = Correspondent(email: address.email, name: address.name, role: role, spelling: address.spelling)
                 // Most messages name a handful of people: a scan beats hashing them.
                 if correspondents.count < 16 {
@@ -57,11 +52,11 @@ public struct MessageExtractor: Sendable {
             }
         }
         let author = fromAddress ?? senderAddress
-        let direction: ArchivedMessage.Direction = author?.isOwner == true ? .sent : .received
+        let direction: ArchivedMessage.Direction = author.map(ownerAddresses.contains) == true ? .sent : .received
         let date = headers.first("date").flatMap(Self.date)
             ?? internalDate.flatMap(MailDate.parse)
         return ArchivedMessage(identity: Self.identity(headers, internalDate: internalDate, gmailMessageID: gmailMessageID), date: date, direction: direction,
-                               automated: AutomatedSender.isAutomated(headers) || author.map { AutomatedSender.hasNoReplyLocalPart($0.email) } == true,
+                               automated: AutomatedSender.isAutomated(headers) || author.map(AutomatedSender.hasNoReplyLocalPart) == true,
                                uid: uid, correspondents: correspondents)
     }
 
@@ -100,59 +95,3 @@ public struct MessageExtractor: Sendable {
 }
 
 import Foundation
-
-/// One parsed address with what extraction asks of it every time it appears.
-struct MemoizedAddress: Sendable {
-    var email: String
-    var name: String?
-    var spelling: String?
-    /// One of the owner's addresses.
-    var isOwner: Bool
-}
-
-/// The address lists one extractor has parsed, keyed by the field's bytes: From and To values repeat from
-/// message to message (three in four From values of the benchmark mailbox were seen before), so a repeated
-/// value costs a hash and a lookup instead of tokenizing and decoding. Bounded: values over 1 KiB are not
-/// kept, and at most `capacity` values are, in two generations: when the newer one is full it becomes the
-/// older one, and a value found only in the older one moves to the newer, so values in use stay.
-final class AddressListMemo: Sendable {
-    static let capacity = 8_192
-    static let maximumValueBytes = 1_024
-    private let generations = Mutex(Generations())
-
-    private struct Generations {
-        var newer = [FieldValue: [MemoizedAddress]](minimumCapacity: AddressListMemo.capacity / 2)
-        var older: [FieldValue: [MemoizedAddress]] = [:]
-    }
-
-    var newer: [FieldValue: [MemoizedAddress]] { generations.withLock { $0.newer } }
-    var older: [FieldValue: [MemoizedAddress]] { generations.withLock { $0.older } }
-    var count: Int { generations.withLock { $0.newer.count + $0.older.count } }
-
-    /// A field value as a dictionary key, hashed as one run of bytes rather than byte by byte.
-    struct FieldValue: Hashable, Sendable {
-        let bytes: [UInt8]
-        func hash(into hasher: inout Hasher) { bytes.withUnsafeBytes { hasher.combine(bytes: $0) } }
-    }
-
-    func addresses(_ value: [UInt8], owner: Set<String>) -> [MemoizedAddress] {
-        guard value.count <= Self.maximumValueBytes else { return Self.parse(value, owner: owner) }
-        let key = FieldValue(bytes: value)
-        return generations.withLock { memo in
-            if let known = memo.newer[key] { return known }
-            let addresses = memo.older[key] ?? Self.parse(value, owner: owner)
-            if memo.newer.count >= Self.capacity / 2 {
-                memo.older = memo.newer
-                memo.newer = [FieldValue: [MemoizedAddress]](minimumCapacity: Self.capacity / 2)
-            }
-            memo.newer[key] = addresses
-            return addresses
-        }
-    }
-
-    private static func parse(_ value: [UInt8], owner: Set<String>) -> [MemoizedAddress] {
-        AddressListParser.parse(value).map {
-            MemoizedAddress(email: $0.email, name: $0.name, spelling: $0.spelling, isOwner: owner.contains($0.email))
-        }
-    }
-}
